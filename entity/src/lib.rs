@@ -1,0 +1,1 @@
+//! SeaORM entities of the mtgo-storage schema: one module per table.

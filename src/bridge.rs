@@ -1,0 +1,327 @@
+//! [`AdapterStorage`]: the spec's `NewAdapter`, which turns any [`Adapter`]
+//! into the low-level [`Storage`] a client uses.
+
+use crate::error::Result;
+use crate::storage::{PeerCache, Storage};
+use crate::store::{Adapter, ConversationStore, DcAuthStore, UpdateStateStore, require};
+use crate::types::{ChannelState, Conversation, DcAuth, DurableUpdate, Peer, Session, UpdateState};
+use crate::{AuthKey, session_string};
+use async_trait::async_trait;
+use std::sync::{Arc, RwLock};
+use tokio::sync::{Mutex, OnceCell};
+
+/// [`Storage`] and [`PeerCache`] over any [`Adapter`].
+///
+/// The session is loaded once, on first use; getters are then served from
+/// memory. Each setter writes the whole session through to the adapter before
+/// it returns, and [`AdapterStorage::update_session`] changes several fields
+/// in one write. Conversations, DC auth keys and update state are forwarded
+/// to the adapter; when the adapter lacks one of those stores, the call fails
+/// with [`crate::Error::Unsupported`].
+///
+/// Writes through other handles after the first load are not seen until
+/// [`AdapterStorage::reload`].
+///
+/// ```
+/// use mtgo_storage::{AdapterStorage, MemoryAdapter, Storage};
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let storage = AdapterStorage::new(MemoryAdapter::new());
+/// storage.set_dc_id(2).await?;
+/// storage.update_session(|s| {
+///     s.addr = "149.154.167.51".into();
+///     s.port = 443;
+/// }).await?;
+/// assert_eq!(storage.dc_id().await?, 2);
+/// assert_eq!(storage.port().await?, 443);
+/// # Ok::<(), mtgo_storage::Error>(())
+/// # });
+/// ```
+pub struct AdapterStorage<A: Adapter> {
+    adapter: A,
+    current: OnceCell<RwLock<Arc<Session>>>,
+    writer: Mutex<()>,
+}
+
+impl<A: Adapter> std::fmt::Debug for AdapterStorage<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdapterStorage")
+            .field("backend", &self.adapter.backend_name())
+            .field("session", &self.adapter.session_name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<A: Adapter> AdapterStorage<A> {
+    /// Wraps an adapter. Nothing is read until the first call.
+    pub fn new(adapter: A) -> Self {
+        Self {
+            adapter,
+            current: OnceCell::new(),
+            writer: Mutex::new(()),
+        }
+    }
+
+    /// The wrapped adapter.
+    pub fn adapter(&self) -> &A {
+        &self.adapter
+    }
+
+    /// Unwraps the adapter.
+    pub fn into_inner(self) -> A {
+        self.adapter
+    }
+
+    async fn cell(&self) -> Result<&RwLock<Arc<Session>>> {
+        self.current
+            .get_or_try_init(|| async {
+                let session = self
+                    .adapter
+                    .load_session()
+                    .await?
+                    .unwrap_or_else(|| Session {
+                        name: self.adapter.session_name().to_owned(),
+                        ..Session::default()
+                    });
+                Ok(RwLock::new(Arc::new(session)))
+            })
+            .await
+    }
+
+    /// The current session, from memory after the first load.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] if the first load fails.
+    pub async fn session(&self) -> Result<Arc<Session>> {
+        let cell = self.cell().await?;
+        Ok(Arc::clone(&cell.read().unwrap_or_else(|e| e.into_inner())))
+    }
+
+    /// Changes several session fields and saves them in one write. The change
+    /// is visible to getters only once the write succeeded.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] if the write fails; memory is then unchanged.
+    pub async fn update_session(&self, change: impl FnOnce(&mut Session) + Send) -> Result<()> {
+        let _writer = self.writer.lock().await;
+        let cell = self.cell().await?;
+        let mut next = (**cell.read().unwrap_or_else(|e| e.into_inner())).clone();
+        change(&mut next);
+        self.adapter.save_session(&next).await?;
+        *cell.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
+        Ok(())
+    }
+
+    /// Re-reads the session from the adapter, dropping what memory holds.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] if the load fails.
+    pub async fn reload(&self) -> Result<()> {
+        let _writer = self.writer.lock().await;
+        let cell = self.cell().await?;
+        let session = self
+            .adapter
+            .load_session()
+            .await?
+            .unwrap_or_else(|| Session {
+                name: self.adapter.session_name().to_owned(),
+                ..Session::default()
+            });
+        *cell.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(session);
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        self.adapter.backend_name()
+    }
+
+    fn conversation_store(&self, operation: &'static str) -> Result<&dyn ConversationStore> {
+        require(self.adapter.conversations(), operation, self.backend())
+    }
+
+    fn dc_auth_store(&self, operation: &'static str) -> Result<&dyn DcAuthStore> {
+        require(self.adapter.dc_auth(), operation, self.backend())
+    }
+
+    fn update_store(&self, operation: &'static str) -> Result<&dyn UpdateStateStore> {
+        require(self.adapter.update_state(), operation, self.backend())
+    }
+}
+
+/// Writes the `Storage` impl: a getter and a write-through setter per field.
+macro_rules! storage_impl {
+    ($($getter:ident / $setter:ident : $field:ident : $ty:ty, $arg:ty, |$v:ident| $into:expr;)*) => {
+        #[async_trait]
+        impl<A: Adapter> Storage for AdapterStorage<A> {
+            $(
+                async fn $getter(&self) -> Result<$ty> {
+                    Ok(self.session().await?.$field.clone())
+                }
+                async fn $setter(&self, $v: $arg) -> Result<()> {
+                    let value: $ty = $into;
+                    self.update_session(move |s| s.$field = value).await
+                }
+            )*
+
+            async fn export_session_string(&self) -> Result<String> {
+                session_string::telethon::encode(&*self.session().await?)
+            }
+
+            async fn close(&self) -> Result<()> {
+                self.adapter.close().await
+            }
+        }
+    };
+}
+
+storage_impl! {
+    dc_id / set_dc_id: dc: i32, i32, |v| v;
+    api_id / set_api_id: api_id: i32, i32, |v| v;
+    api_hash / set_api_hash: api_hash: String, &str, |v| v.to_owned();
+    test_mode / set_test_mode: test_mode: bool, bool, |v| v;
+    auth_key / set_auth_key: auth_key: Option<AuthKey>, Option<AuthKey>, |v| v;
+    user_id / set_user_id: user_id: i64, i64, |v| v;
+    is_bot / set_is_bot: is_bot: bool, bool, |v| v;
+    first_name / set_first_name: first_name: String, &str, |v| v.to_owned();
+    last_name / set_last_name: last_name: String, &str, |v| v.to_owned();
+    username / set_username: username: String, &str, |v| v.to_owned();
+    date / set_date: date: i64, i64, |v| v;
+    server_address / set_server_address: addr: String, &str, |v| v.to_owned();
+    port / set_port: port: u16, u16, |v| v;
+    state / set_state: state: Vec<u8>, &[u8], |v| v.to_vec();
+}
+
+#[async_trait]
+impl<A: Adapter> PeerCache for AdapterStorage<A> {
+    async fn save_peers(&self, peers: &[Peer]) -> Result<()> {
+        self.adapter.save_peers(peers).await
+    }
+
+    async fn load_peers(&self) -> Result<Vec<Peer>> {
+        self.adapter.load_peers().await
+    }
+
+    async fn save_peer(&self, peer: &Peer) -> Result<()> {
+        self.adapter.save_peer(peer).await
+    }
+
+    async fn delete_peer(&self, id: i64) -> Result<()> {
+        self.adapter.delete_peer(id).await
+    }
+}
+
+#[async_trait]
+impl<A: Adapter> ConversationStore for AdapterStorage<A> {
+    async fn save_conversation(&self, conversation: &Conversation) -> Result<()> {
+        self.conversation_store("save_conversation")?
+            .save_conversation(conversation)
+            .await
+    }
+
+    async fn load_conversation(&self, chat_id: i64, user_id: i64) -> Result<Option<Conversation>> {
+        self.conversation_store("load_conversation")?
+            .load_conversation(chat_id, user_id)
+            .await
+    }
+
+    async fn delete_conversation(&self, chat_id: i64, user_id: i64) -> Result<()> {
+        self.conversation_store("delete_conversation")?
+            .delete_conversation(chat_id, user_id)
+            .await
+    }
+
+    async fn load_conversations(&self) -> Result<Vec<Conversation>> {
+        self.conversation_store("load_conversations")?
+            .load_conversations()
+            .await
+    }
+}
+
+#[async_trait]
+impl<A: Adapter> DcAuthStore for AdapterStorage<A> {
+    async fn save_dc_auth(&self, entry: &DcAuth) -> Result<()> {
+        self.dc_auth_store("save_dc_auth")?
+            .save_dc_auth(entry)
+            .await
+    }
+
+    async fn load_dc_auth(&self, dc_id: i32) -> Result<Option<DcAuth>> {
+        self.dc_auth_store("load_dc_auth")?
+            .load_dc_auth(dc_id)
+            .await
+    }
+
+    async fn load_all_dc_auth(&self) -> Result<Vec<DcAuth>> {
+        self.dc_auth_store("load_all_dc_auth")?
+            .load_all_dc_auth()
+            .await
+    }
+}
+
+#[async_trait]
+impl<A: Adapter> UpdateStateStore for AdapterStorage<A> {
+    async fn save_update_state(&self, state: &UpdateState) -> Result<()> {
+        self.update_store("save_update_state")?
+            .save_update_state(state)
+            .await
+    }
+
+    async fn load_update_state(&self) -> Result<Option<UpdateState>> {
+        self.update_store("load_update_state")?
+            .load_update_state()
+            .await
+    }
+
+    async fn save_channel_pts(&self, channel_id: i64, pts: i32) -> Result<()> {
+        self.update_store("save_channel_pts")?
+            .save_channel_pts(channel_id, pts)
+            .await
+    }
+
+    async fn load_channel_pts(&self, channel_id: i64) -> Result<Option<i32>> {
+        self.update_store("load_channel_pts")?
+            .load_channel_pts(channel_id)
+            .await
+    }
+
+    async fn load_all_channel_pts(&self) -> Result<Vec<ChannelState>> {
+        self.update_store("load_all_channel_pts")?
+            .load_all_channel_pts()
+            .await
+    }
+
+    async fn insert_dedup_key(&self, key: &str, seen_at: i64) -> Result<bool> {
+        self.update_store("insert_dedup_key")?
+            .insert_dedup_key(key, seen_at)
+            .await
+    }
+
+    async fn has_dedup_key(&self, key: &str) -> Result<bool> {
+        self.update_store("has_dedup_key")?.has_dedup_key(key).await
+    }
+
+    async fn prune_dedup_keys(&self, older_than: i64) -> Result<u64> {
+        self.update_store("prune_dedup_keys")?
+            .prune_dedup_keys(older_than)
+            .await
+    }
+
+    async fn enqueue_update(&self, update: &DurableUpdate) -> Result<()> {
+        self.update_store("enqueue_update")?
+            .enqueue_update(update)
+            .await
+    }
+
+    async fn load_updates(&self, limit: usize) -> Result<Vec<DurableUpdate>> {
+        self.update_store("load_updates")?.load_updates(limit).await
+    }
+
+    async fn delete_update(&self, id: &str) -> Result<()> {
+        self.update_store("delete_update")?.delete_update(id).await
+    }
+
+    async fn mark_update_failed(&self, id: &str, error: &str) -> Result<u32> {
+        self.update_store("mark_update_failed")?
+            .mark_update_failed(id, error)
+            .await
+    }
+}

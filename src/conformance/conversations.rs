@@ -1,0 +1,99 @@
+//! Cases for [`ConversationStore`](crate::ConversationStore).
+
+use super::store;
+use crate::{Adapter, Conversation};
+use std::sync::Arc;
+
+fn conversation(chat_id: i64, user_id: i64, step: i32) -> Conversation {
+    Conversation {
+        chat_id,
+        user_id,
+        name: "checkout ✓".into(),
+        step,
+        data: vec![0, 159, 146, 150, 0, 255],
+        created_at: 0,
+        updated_at: 0,
+    }
+}
+
+/// An absent conversation loads `None`; deleting it is `Ok`; an empty store
+/// lists none.
+pub async fn conversation_absent_is_none(adapter: Arc<dyn Adapter>) {
+    let store = store(adapter.conversations(), "conversations");
+    assert_eq!(store.load_conversation(-100, 1).await.unwrap(), None);
+    store.delete_conversation(-100, 1).await.unwrap();
+    assert!(store.load_conversations().await.unwrap().is_empty());
+}
+
+/// A conversation, binary data included, is read back; it is keyed by chat
+/// and user together; deleting removes only that one.
+pub async fn conversation_round_trips(adapter: Arc<dyn Adapter>) {
+    let store = store(adapter.conversations(), "conversations");
+    let a = conversation(-1001234567890, 7, 1);
+    let b = conversation(-1001234567890, 8, 2);
+    let c = conversation(i64::MAX, i64::MIN, i32::MIN);
+    for conv in [&a, &b, &c] {
+        store.save_conversation(conv).await.unwrap();
+    }
+    for conv in [&a, &b, &c] {
+        let got = store
+            .load_conversation(conv.chat_id, conv.user_id)
+            .await
+            .unwrap()
+            .expect("saved");
+        assert_eq!(
+            (got.name.as_str(), got.step, &got.data),
+            (conv.name.as_str(), conv.step, &conv.data)
+        );
+    }
+    let listed: Vec<(i64, i64)> = store
+        .load_conversations()
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| (c.chat_id, c.user_id))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![(a.chat_id, 7), (a.chat_id, 8), (i64::MAX, i64::MIN)]
+    );
+    store.delete_conversation(a.chat_id, 7).await.unwrap();
+    assert_eq!(store.load_conversation(a.chat_id, 7).await.unwrap(), None);
+    assert!(
+        store
+            .load_conversation(a.chat_id, 8)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+/// The store sets `created_at` on the first save and keeps it; it sets
+/// `updated_at` on every save; the caller's values are ignored.
+pub async fn conversation_created_at_kept_updated_at_moves(adapter: Arc<dyn Adapter>) {
+    let store = store(adapter.conversations(), "conversations");
+    let before = crate::unix_now();
+    let mut conv = conversation(1, 2, 1);
+    conv.created_at = 5;
+    conv.updated_at = 5;
+    store.save_conversation(&conv).await.unwrap();
+    let first = store.load_conversation(1, 2).await.unwrap().expect("saved");
+    assert!(
+        first.created_at >= before && first.created_at <= crate::unix_now(),
+        "created_at is now: {first:?}"
+    );
+    assert!(first.updated_at >= first.created_at);
+
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    conv.step = 2;
+    conv.data = Vec::new();
+    conv.created_at = 123;
+    store.save_conversation(&conv).await.unwrap();
+    let second = store.load_conversation(1, 2).await.unwrap().expect("saved");
+    assert_eq!(second.created_at, first.created_at, "created_at kept");
+    assert!(
+        second.updated_at > first.updated_at,
+        "updated_at moved: {first:?} then {second:?}"
+    );
+    assert_eq!((second.step, second.data.len()), (2, 0));
+}

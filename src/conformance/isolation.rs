@@ -1,0 +1,120 @@
+//! The case that two session names in one store never see each other's data.
+
+use super::fixtures::{auth_key, full_peer, full_session};
+use crate::{Adapter, Conversation, DcAuth, DurableUpdate, UpdateState};
+use std::sync::Arc;
+
+/// Two session names in one store never see each other's session, peers
+/// (by id, username or phone), conversations, DC auth, update state, channel
+/// pts, dedup keys or queued updates; deleting in one leaves the other.
+pub async fn sessions_are_isolated(adapter: Arc<dyn Adapter>) {
+    let a: Arc<dyn Adapter> = adapter.clone();
+    let b: Arc<dyn Adapter> =
+        Arc::from(adapter.session(&format!("{}-other", adapter.session_name())));
+    assert_eq!(
+        b.session_name(),
+        format!("{}-other", adapter.session_name())
+    );
+
+    let peer = full_peer(77);
+    a.save_session(&full_session()).await.unwrap();
+    a.save_peers(&[peer.clone()]).await.unwrap();
+    let conv = Conversation {
+        chat_id: 1,
+        user_id: 2,
+        name: "n".into(),
+        ..Conversation::default()
+    };
+    let dc = DcAuth {
+        dc_id: 2,
+        auth_key: auth_key(1),
+        server_salt: 1,
+        port: 443,
+        server_addr: "1.2.3.4".into(),
+    };
+    let update = DurableUpdate {
+        id: "u".into(),
+        payload: vec![1],
+        created_at: 1,
+        ..DurableUpdate::default()
+    };
+    if let Some(s) = a.conversations() {
+        s.save_conversation(&conv).await.unwrap();
+    }
+    if let Some(s) = a.dc_auth() {
+        s.save_dc_auth(&dc).await.unwrap();
+    }
+    if let Some(s) = a.update_state() {
+        s.save_update_state(&UpdateState {
+            pts: 1,
+            qts: 2,
+            date: 3,
+            seq: 4,
+        })
+        .await
+        .unwrap();
+        s.save_channel_pts(5, 6).await.unwrap();
+        assert!(s.insert_dedup_key("k", 1).await.unwrap());
+        s.enqueue_update(&update).await.unwrap();
+    }
+
+    assert_eq!(b.load_session().await.unwrap(), None);
+    assert_eq!(b.get_peer(77).await.unwrap(), None);
+    assert_eq!(b.get_peer_by_username(&peer.username).await.unwrap(), None);
+    assert_eq!(b.get_peer_by_phone(&peer.phone_number).await.unwrap(), None);
+    assert!(b.load_peers().await.unwrap().is_empty());
+    if let Some(s) = b.conversations() {
+        assert_eq!(s.load_conversation(1, 2).await.unwrap(), None);
+        assert!(s.load_conversations().await.unwrap().is_empty());
+    }
+    if let Some(s) = b.dc_auth() {
+        assert_eq!(s.load_dc_auth(2).await.unwrap(), None);
+        assert!(s.load_all_dc_auth().await.unwrap().is_empty());
+    }
+    if let Some(s) = b.update_state() {
+        assert_eq!(s.load_update_state().await.unwrap(), None);
+        assert_eq!(s.load_channel_pts(5).await.unwrap(), None);
+        assert!(s.load_all_channel_pts().await.unwrap().is_empty());
+        assert!(!s.has_dedup_key("k").await.unwrap());
+        assert!(
+            s.insert_dedup_key("k", 1).await.unwrap(),
+            "b's key is its own"
+        );
+        assert!(s.load_updates(10).await.unwrap().is_empty());
+        assert!(s.mark_update_failed("u", "e").await.is_err());
+    }
+
+    // b writes the same keys; a keeps its own values.
+    let mut b_peer = full_peer(77);
+    b_peer.first_name = "b's copy".into();
+    b.save_peer(&b_peer).await.unwrap();
+    b.save_session(&super::fixtures::other_session())
+        .await
+        .unwrap();
+    b.delete_peer(77).await.unwrap();
+    b.delete_session().await.unwrap();
+    if let Some(s) = b.conversations() {
+        s.delete_conversation(1, 2).await.unwrap();
+    }
+    if let Some(s) = b.update_state() {
+        s.delete_update("u").await.unwrap();
+        s.prune_dedup_keys(i64::MAX).await.unwrap();
+    }
+    assert_eq!(a.get_peer(77).await.unwrap(), Some(peer.clone()));
+    assert_eq!(
+        a.get_peer_by_username(&peer.username).await.unwrap(),
+        Some(peer)
+    );
+    assert_eq!(a.load_session().await.unwrap().map(|s| s.dc), Some(2));
+    if let Some(s) = a.conversations() {
+        assert!(s.load_conversation(1, 2).await.unwrap().is_some());
+    }
+    if let Some(s) = a.dc_auth() {
+        assert_eq!(s.load_dc_auth(2).await.unwrap(), Some(dc));
+    }
+    if let Some(s) = a.update_state() {
+        assert!(s.has_dedup_key("k").await.unwrap());
+        assert_eq!(s.load_updates(10).await.unwrap(), vec![update]);
+        assert_eq!(s.load_channel_pts(5).await.unwrap(), Some(6));
+    }
+}

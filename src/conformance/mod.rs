@@ -1,0 +1,146 @@
+//! The public conformance suite: the behaviour every [`Adapter`] shares.
+//!
+//! Each case is an `async fn(Arc<dyn Adapter>)` that panics on a violation.
+//! [`conformance_tests!`](crate::conformance_tests) expands them into one
+//! named `#[tokio::test]` per case for an adapter factory, so a case added
+//! here runs against every backend, and against your own adapter too:
+//!
+//! ```ignore
+//! // tests/my_adapter.rs (needs tokio with the "macros" and "rt-multi-thread" features)
+//! async fn make(session: String) -> Option<MyAdapter> {
+//!     Some(MyAdapter::open_for_tests(&session).await)
+//! }
+//! mtgo_storage::conformance_tests!(make);
+//! // or, for an adapter without conversations, DC auth and update state:
+//! // mtgo_storage::conformance_tests!(make, core);
+//! ```
+//!
+//! The factory gets a session name unique to the case and the run (see
+//! [`unique_session_name`]) and returns the adapter bound to it, or `None`
+//! to skip the case when its service is unreachable (use [`unavailable`],
+//! which fails instead when `MTGO_TEST_REQUIRE` names the service).
+
+mod bridge;
+mod conversations;
+mod dc_auth;
+mod env;
+pub mod fixtures;
+mod isolation;
+mod peers;
+mod session;
+mod update_state;
+
+pub use bridge::*;
+pub use conversations::*;
+pub use dc_auth::*;
+pub use env::{is_required, service_url, unavailable, unique_session_name};
+pub use isolation::*;
+pub use peers::*;
+pub use session::*;
+pub use update_state::*;
+
+use crate::Adapter;
+
+/// The optional store, or a panic saying the adapter lacks it.
+pub(crate) fn store<'a, S: ?Sized>(store: Option<&'a S>, what: &str) -> &'a S {
+    store.unwrap_or_else(|| {
+        panic!("the adapter has no {what} store; run `conformance_tests!(factory, core)` for adapters without optional stores")
+    })
+}
+
+/// Turns a factory's adapter into the shared handle the cases take.
+#[doc(hidden)]
+pub fn __into_shared<A: Adapter + 'static>(adapter: A) -> std::sync::Arc<dyn Adapter> {
+    std::sync::Arc::new(adapter)
+}
+
+/// Expands the conformance suite into one `#[tokio::test]` per case.
+///
+/// `conformance_tests!(factory)` runs every case, and fails if the adapter
+/// lacks an optional store; `conformance_tests!(factory, core)` runs only the
+/// session, peer, isolation and bridge cases. `factory` is any expression
+/// callable as `factory(session_name: String)` returning a future of
+/// `Option<A>` with `A: Adapter + 'static`; `None` skips the case.
+///
+/// The calling crate needs `tokio` with the `macros` and `rt-multi-thread`
+/// features.
+#[macro_export]
+macro_rules! conformance_tests {
+    (@cases $factory:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                let name = $crate::conformance::unique_session_name(stringify!($case));
+                if let Some(adapter) = ($factory)(name).await {
+                    $crate::conformance::$case($crate::conformance::__into_shared(adapter)).await;
+                }
+            }
+        )*
+    };
+    ($factory:expr) => {
+        $crate::conformance_tests!(@cases $factory;
+            load_session_absent_is_none,
+            save_session_round_trips,
+            save_session_replaces_every_field,
+            delete_session_removes_it,
+            session_names_lists_saved_sessions,
+            peer_reads_absent_are_none,
+            save_peer_round_trips_every_field,
+            save_peer_replaces_every_field,
+            username_lookup_ignores_case_and_at,
+            username_lookup_finds_additional_usernames,
+            username_moved_resolves_to_newest,
+            phone_lookup_ignores_formatting,
+            delete_peer_removes_it_everywhere,
+            save_peers_empty_batch_is_ok,
+            save_peers_repeated_id_last_wins,
+            save_peers_batch_of_10000_round_trips,
+            concurrent_overlapping_peer_writes,
+            sessions_are_isolated,
+            bridge_setters_write_through,
+            bridge_loads_session_once,
+            bridge_update_session_writes_several_fields,
+            bridge_exports_telethon_string,
+            bridge_forwards_to_the_adapter,
+            bridge_unsupported_without_store,
+            conversation_absent_is_none,
+            conversation_round_trips,
+            conversation_created_at_kept_updated_at_moves,
+            dc_auth_is_kept_per_dc,
+            update_state_round_trips,
+            channel_pts_one_and_all,
+            dedup_insert_is_new_exactly_once,
+            dedup_prune_removes_older_keys,
+            durable_queue_order_and_limit,
+            durable_mark_failed_counts_attempts,
+        );
+    };
+    ($factory:expr, core) => {
+        $crate::conformance_tests!(@cases $factory;
+            load_session_absent_is_none,
+            save_session_round_trips,
+            save_session_replaces_every_field,
+            delete_session_removes_it,
+            session_names_lists_saved_sessions,
+            peer_reads_absent_are_none,
+            save_peer_round_trips_every_field,
+            save_peer_replaces_every_field,
+            username_lookup_ignores_case_and_at,
+            username_lookup_finds_additional_usernames,
+            username_moved_resolves_to_newest,
+            phone_lookup_ignores_formatting,
+            delete_peer_removes_it_everywhere,
+            save_peers_empty_batch_is_ok,
+            save_peers_repeated_id_last_wins,
+            save_peers_batch_of_10000_round_trips,
+            concurrent_overlapping_peer_writes,
+            sessions_are_isolated,
+            bridge_setters_write_through,
+            bridge_loads_session_once,
+            bridge_update_session_writes_several_fields,
+            bridge_exports_telethon_string,
+            bridge_forwards_to_the_adapter,
+            bridge_unsupported_without_store,
+        );
+    };
+}

@@ -1,0 +1,367 @@
+//! Cases for [`PeerStore`](crate::PeerStore).
+
+use super::fixtures::full_peer;
+use crate::{Adapter, Peer, PeerType};
+use std::sync::Arc;
+
+/// Absent peers read as `None` by id, username and phone; an empty store
+/// loads no peers; deleting an absent peer is `Ok`.
+pub async fn peer_reads_absent_are_none(adapter: Arc<dyn Adapter>) {
+    assert_eq!(adapter.get_peer(1).await.unwrap(), None);
+    assert_eq!(adapter.get_peer_by_username("nobody").await.unwrap(), None);
+    assert_eq!(
+        adapter.get_peer_by_phone("+15550000000").await.unwrap(),
+        None
+    );
+    assert_eq!(adapter.load_peers().await.unwrap(), Vec::<Peer>::new());
+    adapter.delete_peer(1).await.unwrap();
+}
+
+/// Every field of a saved peer is read back by id.
+pub async fn save_peer_round_trips_every_field(adapter: Arc<dyn Adapter>) {
+    let peer = full_peer(123_456_789);
+    adapter.save_peer(&peer).await.unwrap();
+    assert_eq!(adapter.get_peer(peer.id).await.unwrap(), Some(peer.clone()));
+    assert_eq!(adapter.load_peers().await.unwrap(), vec![peer]);
+}
+
+/// Saving a peer again replaces every field; its old usernames and phone no
+/// longer resolve.
+pub async fn save_peer_replaces_every_field(adapter: Arc<dyn Adapter>) {
+    let old = full_peer(42);
+    adapter.save_peer(&old).await.unwrap();
+    let new = Peer {
+        id: 42,
+        peer_type: PeerType::Channel,
+        access_hash: -1,
+        username: "renamed".into(),
+        usernames: vec![],
+        first_name: "Channel".into(),
+        last_name: String::new(),
+        phone_number: String::new(),
+        is_bot: !old.is_bot,
+        photo_id: 0,
+        language: String::new(),
+        last_updated: old.last_updated + 1,
+    };
+    adapter.save_peer(&new).await.unwrap();
+    assert_eq!(adapter.get_peer(42).await.unwrap(), Some(new.clone()));
+    assert_eq!(
+        adapter.get_peer_by_username("renamed").await.unwrap(),
+        Some(new.clone())
+    );
+    for gone in [&old.username, &old.usernames[0], &old.usernames[1]] {
+        assert_eq!(
+            adapter.get_peer_by_username(gone).await.unwrap(),
+            None,
+            "{gone} still resolves"
+        );
+    }
+    assert_eq!(
+        adapter.get_peer_by_phone(&old.phone_number).await.unwrap(),
+        None
+    );
+    assert_eq!(adapter.load_peers().await.unwrap(), vec![new]);
+}
+
+/// Username lookup ignores case, a leading `@` and surrounding white space.
+pub async fn username_lookup_ignores_case_and_at(adapter: Arc<dyn Adapter>) {
+    let mut peer = Peer::new(7, PeerType::User, 70);
+    peer.username = "Alice_Example".into();
+    adapter.save_peer(&peer).await.unwrap();
+    for query in [
+        "Alice_Example",
+        "alice_example",
+        "ALICE_EXAMPLE",
+        "@alice_Example",
+        " @ALICE_example ",
+    ] {
+        assert_eq!(
+            adapter.get_peer_by_username(query).await.unwrap(),
+            Some(peer.clone()),
+            "query {query:?}"
+        );
+    }
+    assert_eq!(
+        adapter.get_peer_by_username("alice").await.unwrap(),
+        None,
+        "no prefix match"
+    );
+    assert_eq!(
+        adapter
+            .get_peer_by_username("alice_example_")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(adapter.get_peer_by_username("").await.unwrap(), None);
+    assert_eq!(adapter.get_peer_by_username("@").await.unwrap(), None);
+}
+
+/// Additional usernames resolve like the main one; a peer with only
+/// additional usernames is found too.
+pub async fn username_lookup_finds_additional_usernames(adapter: Arc<dyn Adapter>) {
+    let mut multi = Peer::new(444_444_444, PeerType::User, 777);
+    multi.usernames = vec!["multi_one".into(), "Multi_Two".into()];
+    let mut main = Peer::new(5, PeerType::Channel, 5);
+    main.username = "main_name".into();
+    main.usernames = vec!["Second_Name".into()];
+    adapter
+        .save_peers(&[multi.clone(), main.clone()])
+        .await
+        .unwrap();
+    assert_eq!(
+        adapter.get_peer_by_username("multi_one").await.unwrap(),
+        Some(multi.clone())
+    );
+    assert_eq!(
+        adapter.get_peer_by_username("@MULTI_TWO").await.unwrap(),
+        Some(multi)
+    );
+    assert_eq!(
+        adapter.get_peer_by_username("second_name").await.unwrap(),
+        Some(main.clone())
+    );
+    assert_eq!(
+        adapter.get_peer_by_username("main_name").await.unwrap(),
+        Some(main)
+    );
+}
+
+/// When a username moves to another peer, it resolves to the peer with the
+/// greatest `last_updated`, whatever the order of the writes; on equal
+/// times the greater id wins.
+pub async fn username_moved_resolves_to_newest(adapter: Arc<dyn Adapter>) {
+    let mut old = Peer::new(100, PeerType::User, 1);
+    old.username = "moving".into();
+    old.last_updated = 1_000;
+    let mut new = Peer::new(50, PeerType::User, 2);
+    new.username = "Moving".into();
+    new.last_updated = 2_000;
+    adapter.save_peer(&old).await.unwrap();
+    adapter.save_peer(&new).await.unwrap();
+    assert_eq!(
+        adapter.get_peer_by_username("moving").await.unwrap(),
+        Some(new.clone())
+    );
+
+    // A stale copy of the old owner written later does not win.
+    adapter.save_peer(&old).await.unwrap();
+    assert_eq!(
+        adapter.get_peer_by_username("moving").await.unwrap(),
+        Some(new.clone())
+    );
+
+    // The old owner seen again, later, wins back.
+    old.last_updated = 3_000;
+    adapter.save_peer(&old).await.unwrap();
+    assert_eq!(
+        adapter.get_peer_by_username("moving").await.unwrap(),
+        Some(old.clone())
+    );
+
+    // Equal times: the greater id.
+    new.last_updated = 3_000;
+    adapter.save_peer(&new).await.unwrap();
+    assert_eq!(
+        adapter.get_peer_by_username("moving").await.unwrap(),
+        Some(old)
+    );
+}
+
+/// Phone lookup ignores `+`, spaces, dashes and parentheses, both in the
+/// stored number and in the query; a query without digits finds nothing.
+pub async fn phone_lookup_ignores_formatting(adapter: Arc<dyn Adapter>) {
+    let mut peer = Peer::new(111_111_111, PeerType::User, -1);
+    peer.phone_number = "+44 7700-900123".into();
+    let mut other = Peer::new(2, PeerType::User, 2);
+    other.phone_number = "15551234567".into();
+    adapter
+        .save_peers(&[peer.clone(), other.clone()])
+        .await
+        .unwrap();
+    for query in [
+        "447700900123",
+        "+447700900123",
+        "+44 7700 900 123",
+        "44-7700-900-123",
+        "+44 (7700) 900123",
+    ] {
+        assert_eq!(
+            adapter.get_peer_by_phone(query).await.unwrap(),
+            Some(peer.clone()),
+            "query {query:?}"
+        );
+    }
+    assert_eq!(
+        adapter.get_peer_by_phone("+1 555 123 4567").await.unwrap(),
+        Some(other)
+    );
+    assert_eq!(
+        adapter.get_peer_by_phone("4477009001").await.unwrap(),
+        None,
+        "no prefix match"
+    );
+    assert_eq!(adapter.get_peer_by_phone("+").await.unwrap(), None);
+    assert_eq!(adapter.get_peer_by_phone("").await.unwrap(), None);
+}
+
+/// Deleting a peer removes it from id, username and phone lookups and from
+/// `load_peers`, and leaves other peers alone.
+pub async fn delete_peer_removes_it_everywhere(adapter: Arc<dyn Adapter>) {
+    let gone = full_peer(10);
+    let kept = full_peer(11);
+    adapter
+        .save_peers(&[gone.clone(), kept.clone()])
+        .await
+        .unwrap();
+    adapter.delete_peer(gone.id).await.unwrap();
+    assert_eq!(adapter.get_peer(gone.id).await.unwrap(), None);
+    assert_eq!(
+        adapter.get_peer_by_username(&gone.username).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        adapter
+            .get_peer_by_username(&gone.usernames[0])
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        adapter.get_peer_by_phone(&gone.phone_number).await.unwrap(),
+        None
+    );
+    assert_eq!(adapter.load_peers().await.unwrap(), vec![kept.clone()]);
+    assert_eq!(
+        adapter.get_peer_by_username(&kept.username).await.unwrap(),
+        Some(kept)
+    );
+    adapter.delete_peer(gone.id).await.unwrap();
+}
+
+/// An empty batch is `Ok` and writes nothing.
+pub async fn save_peers_empty_batch_is_ok(adapter: Arc<dyn Adapter>) {
+    adapter.save_peers(&[]).await.unwrap();
+    assert!(adapter.load_peers().await.unwrap().is_empty());
+}
+
+/// When one batch holds an id twice, the last one wins.
+pub async fn save_peers_repeated_id_last_wins(adapter: Arc<dyn Adapter>) {
+    let first = full_peer(9);
+    let mut last = full_peer(9);
+    last.username = "last_one".into();
+    last.usernames.clear();
+    last.access_hash = 99;
+    adapter
+        .save_peers(&[first.clone(), full_peer(8), last.clone()])
+        .await
+        .unwrap();
+    assert_eq!(adapter.get_peer(9).await.unwrap(), Some(last.clone()));
+    assert_eq!(
+        adapter.get_peer_by_username(&first.username).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        adapter.get_peer_by_username("last_one").await.unwrap(),
+        Some(last)
+    );
+    assert_eq!(adapter.load_peers().await.unwrap().len(), 2);
+}
+
+/// 10,000 peers saved in one batch read back field for field, `i64::MIN`
+/// and `i64::MAX` ids, negative access hashes and non-ASCII names included;
+/// `load_peers` returns them in ascending id order.
+pub async fn save_peers_batch_of_10000_round_trips(adapter: Arc<dyn Adapter>) {
+    let mut peers: Vec<Peer> = (0..9_998i64)
+        .map(|i| {
+            let mut p = full_peer(i * 1_000_003 - 5_000_000_000);
+            p.peer_type = [PeerType::User, PeerType::Chat, PeerType::Channel][(i % 3) as usize];
+            p.access_hash = -(i + 1) * 922_337_203_685;
+            p
+        })
+        .collect();
+    let mut min = full_peer(i64::MIN);
+    min.access_hash = i64::MIN;
+    let mut max = full_peer(i64::MAX);
+    max.access_hash = i64::MAX;
+    max.photo_id = i64::MIN;
+    peers.push(min);
+    peers.push(max);
+    adapter.save_peers(&peers).await.unwrap();
+
+    let mut expected = peers.clone();
+    expected.sort_by_key(|p| p.id);
+    let loaded = adapter.load_peers().await.unwrap();
+    assert_eq!(loaded.len(), expected.len());
+    for (got, want) in loaded.iter().zip(&expected) {
+        assert_eq!(got, want);
+    }
+    for p in [&expected[0], &expected[5_000], &expected[9_999]] {
+        assert_eq!(adapter.get_peer(p.id).await.unwrap().as_ref(), Some(p));
+        assert_eq!(
+            adapter
+                .get_peer_by_username(&p.usernames[1])
+                .await
+                .unwrap()
+                .as_ref(),
+            Some(p)
+        );
+    }
+}
+
+/// 32 tasks writing overlapping peers at once all succeed, and every id ends
+/// with one of the values written for it.
+pub async fn concurrent_overlapping_peer_writes(adapter: Arc<dyn Adapter>) {
+    let mut tasks = Vec::new();
+    for task in 0..32i64 {
+        let adapter = Arc::clone(&adapter);
+        tasks.push(tokio::spawn(async move {
+            for round in 0..4i64 {
+                let batch: Vec<Peer> = (0..50i64)
+                    .map(|i| {
+                        let mut p = Peer::new(i, PeerType::User, task * 1_000 + round);
+                        p.username = format!("shared_{i}");
+                        p.first_name = format!("task {task}");
+                        p.last_updated = round;
+                        p
+                    })
+                    .collect();
+                if round % 2 == 0 {
+                    adapter.save_peers(&batch).await.expect("save_peers");
+                } else {
+                    adapter
+                        .save_peer(&batch[(task % 50) as usize])
+                        .await
+                        .expect("save_peer");
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task panicked");
+    }
+    let peers = adapter.load_peers().await.unwrap();
+    assert_eq!(peers.len(), 50);
+    for p in peers {
+        let task = p.access_hash / 1_000;
+        let round = p.access_hash % 1_000;
+        assert!(
+            (0..32).contains(&task) && (0..4).contains(&round),
+            "unexpected {p:?}"
+        );
+        assert_eq!(
+            p.first_name,
+            format!("task {task}"),
+            "fields of one write stay together"
+        );
+        assert_eq!(p.last_updated, round);
+        assert_eq!(
+            adapter
+                .get_peer_by_username(&format!("shared_{}", p.id))
+                .await
+                .unwrap(),
+            Some(p)
+        );
+    }
+}

@@ -1,0 +1,130 @@
+//! The crate's one error type.
+
+use std::error::Error as StdError;
+
+/// A boxed driver error, kept as the source of [`Error::Backend`].
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in a store.
+///
+/// Absent data is never an error: reads return `Ok(None)` and deleting what
+/// is absent is `Ok(())`. No variant ever carries auth key bytes.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The store does not implement this operation.
+    #[error("{operation} is not supported by the {backend} backend")]
+    Unsupported {
+        /// The operation asked for, for instance `save_conversation`.
+        operation: &'static str,
+        /// The backend that lacks it.
+        backend: &'static str,
+    },
+
+    /// A write needed an existing record and found none.
+    #[error("{what} not found")]
+    NotFound {
+        /// What was looked for, for instance `durable update "abc"`.
+        what: String,
+    },
+
+    /// The caller passed a value the operation cannot accept.
+    #[error("invalid {what}: {reason}")]
+    InvalidInput {
+        /// Which argument or field.
+        what: &'static str,
+        /// Why it is rejected.
+        reason: String,
+    },
+
+    /// A session string could not be decoded.
+    #[error("invalid {format} session string: {reason}")]
+    InvalidSessionString {
+        /// The format that was tried (`telethon`, `pyrogram`, ...), or `any`.
+        format: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// Encoding to a format needs a field that the session does not have.
+    #[error("the {format} format needs {field}, which the session lacks")]
+    MissingField {
+        /// The target format.
+        format: &'static str,
+        /// The missing field.
+        field: &'static str,
+    },
+
+    /// A session file (Telethon or Pyrogram `.session`) could not be used.
+    #[error("session file {path}: {reason}")]
+    SessionFile {
+        /// The file's path.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+        /// The underlying error, if any.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// Stored data could not be read back (a wrong type or value in a row,
+    /// document or key).
+    #[error("corrupt {what} in storage: {reason}")]
+    Corrupt {
+        /// What was being read.
+        what: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The database, server or driver failed. The driver's error is the source.
+    #[error("{backend} backend error")]
+    Backend {
+        /// The backend (`sqlite`, `postgres`, `mysql`, `mongodb`, `redis`, ...).
+        backend: &'static str,
+        /// The driver's error.
+        #[source]
+        source: BoxError,
+    },
+
+    /// A file could not be read or written.
+    #[error("I/O error")]
+    Io(#[from] std::io::Error),
+
+    /// A value could not be serialized or deserialized.
+    #[error("serialization error")]
+    Serialization(#[from] serde_json::Error),
+
+    /// The store was closed; no further operations are possible.
+    #[error("the {backend} store is closed")]
+    Closed {
+        /// The backend that was closed.
+        backend: &'static str,
+    },
+}
+
+impl Error {
+    /// Wraps a driver error of `backend`, keeping it as the source.
+    pub fn backend(backend: &'static str, source: impl Into<BoxError>) -> Self {
+        Error::Backend {
+            backend,
+            source: source.into(),
+        }
+    }
+
+    /// An [`Error::Unsupported`] for `operation` on `backend`.
+    pub fn unsupported(operation: &'static str, backend: &'static str) -> Self {
+        Error::Unsupported { operation, backend }
+    }
+
+    /// An [`Error::InvalidInput`].
+    pub fn invalid(what: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            what,
+            reason: reason.into(),
+        }
+    }
+}

@@ -1,0 +1,30 @@
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod auth_key;
+mod bridge;
+mod error;
+mod memory;
+mod normalize;
+pub mod session_string;
+mod storage;
+mod store;
+mod types;
+
+#[cfg(feature = "testing")]
+pub mod conformance;
+
+pub use auth_key::AuthKey;
+pub use bridge::AdapterStorage;
+pub use error::{BoxError, Error, Result};
+pub use memory::MemoryAdapter;
+pub use normalize::{normalize_phone, normalize_username};
+pub use storage::{PeerCache, Storage};
+pub use store::{
+    Adapter, ConversationStore, DcAuthStore, PeerStore, SessionStore, UpdateStateStore,
+};
+pub use types::{
+    ChannelState, Conversation, DEFAULT_SESSION_NAME, DcAuth, DcAuthEntry, DurableUpdate, Peer,
+    PeerEntry, PeerType, Session, UpdateState, unix_now,
+};

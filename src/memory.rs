@@ -1,0 +1,378 @@
+//! [`MemoryAdapter`]: everything in process memory (the spec's `NewMemory`).
+
+use crate::error::Result;
+use crate::store::{
+    Adapter, ConversationStore, DcAuthStore, PeerStore, SessionStore, UpdateStateStore,
+};
+use crate::types::{
+    ChannelState, Conversation, DcAuth, DurableUpdate, Peer, Session, UpdateState, unix_now,
+};
+use crate::{Error, normalize_phone, normalize_username};
+use async_trait::async_trait;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+const BACKEND: &str = "memory";
+
+/// An in-memory store implementing [`Adapter`] and every optional store.
+///
+/// Handles made with [`Adapter::session`] (or [`MemoryAdapter::with_session`])
+/// share one map, so they see each other's writes. Nothing survives the
+/// process. Lookups by username and phone use indexes, not scans.
+///
+/// ```
+/// use mtgo_storage::{MemoryAdapter, Peer, PeerStore, PeerType};
+/// # tokio_test_block_on(async {
+/// let store = MemoryAdapter::new();
+/// let mut peer = Peer::new(42, PeerType::User, 7);
+/// peer.username = "Alice".into();
+/// store.save_peer(&peer).await?;
+/// assert_eq!(store.get_peer_by_username("@alice").await?, Some(peer));
+/// # Ok::<(), mtgo_storage::Error>(())
+/// # });
+/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct MemoryAdapter {
+    name: String,
+    data: Arc<RwLock<HashMap<String, SessionData>>>,
+}
+
+#[derive(Default, Debug)]
+struct SessionData {
+    session: Option<Session>,
+    peers: BTreeMap<i64, Peer>,
+    by_username: HashMap<String, BTreeSet<i64>>,
+    by_phone: HashMap<String, BTreeSet<i64>>,
+    conversations: BTreeMap<(i64, i64), Conversation>,
+    dc_auth: BTreeMap<i32, DcAuth>,
+    update_state: Option<UpdateState>,
+    channel_pts: BTreeMap<i64, i32>,
+    dedup: HashMap<String, i64>,
+    durable: HashMap<String, DurableUpdate>,
+}
+
+impl SessionData {
+    fn unindex(&mut self, peer: &Peer) {
+        for name in peer.normalized_usernames() {
+            remove_from(&mut self.by_username, &name, peer.id);
+        }
+        let phone = peer.normalized_phone();
+        if !phone.is_empty() {
+            remove_from(&mut self.by_phone, &phone, peer.id);
+        }
+    }
+
+    fn upsert_peer(&mut self, peer: Peer) {
+        if let Some(old) = self.peers.remove(&peer.id) {
+            self.unindex(&old);
+        }
+        for name in peer.normalized_usernames() {
+            self.by_username.entry(name).or_default().insert(peer.id);
+        }
+        let phone = peer.normalized_phone();
+        if !phone.is_empty() {
+            self.by_phone.entry(phone).or_default().insert(peer.id);
+        }
+        self.peers.insert(peer.id, peer);
+    }
+
+    fn newest(&self, ids: Option<&BTreeSet<i64>>) -> Option<Peer> {
+        ids?.iter()
+            .filter_map(|id| self.peers.get(id))
+            .reduce(|best, p| if p.is_newer_than(best) { p } else { best })
+            .cloned()
+    }
+}
+
+fn remove_from(index: &mut HashMap<String, BTreeSet<i64>>, key: &str, id: i64) {
+    if let Some(ids) = index.get_mut(key) {
+        ids.remove(&id);
+        if ids.is_empty() {
+            index.remove(key);
+        }
+    }
+}
+
+impl Default for MemoryAdapter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MemoryAdapter {
+    /// An empty store with a handle on the session name
+    /// [`crate::DEFAULT_SESSION_NAME`].
+    pub fn new() -> Self {
+        Self {
+            name: crate::DEFAULT_SESSION_NAME.to_owned(),
+            data: Arc::default(),
+        }
+    }
+
+    /// A handle for another session name on the same memory.
+    pub fn with_session(&self, name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            data: Arc::clone(&self.data),
+        }
+    }
+
+    fn read<T>(&self, f: impl FnOnce(Option<&SessionData>) -> T) -> T {
+        let guard: RwLockReadGuard<'_, _> = self.data.read().unwrap_or_else(|e| e.into_inner());
+        f(guard.get(&self.name))
+    }
+
+    fn write<T>(&self, f: impl FnOnce(&mut SessionData) -> T) -> T {
+        let mut guard: RwLockWriteGuard<'_, _> =
+            self.data.write().unwrap_or_else(|e| e.into_inner());
+        f(guard.entry(self.name.clone()).or_default())
+    }
+}
+
+#[async_trait]
+impl SessionStore for MemoryAdapter {
+    async fn load_session(&self) -> Result<Option<Session>> {
+        Ok(self.read(|d| d.and_then(|d| d.session.clone())))
+    }
+
+    async fn save_session(&self, session: &Session) -> Result<()> {
+        let mut session = session.clone();
+        session.name = self.name.clone();
+        self.write(|d| d.session = Some(session));
+        Ok(())
+    }
+
+    async fn delete_session(&self) -> Result<()> {
+        self.write(|d| d.session = None);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl PeerStore for MemoryAdapter {
+    async fn save_peers(&self, peers: &[Peer]) -> Result<()> {
+        if peers.is_empty() {
+            return Ok(());
+        }
+        self.write(|d| {
+            for peer in peers {
+                d.upsert_peer(peer.clone());
+            }
+        });
+        Ok(())
+    }
+
+    async fn get_peer(&self, id: i64) -> Result<Option<Peer>> {
+        Ok(self.read(|d| d.and_then(|d| d.peers.get(&id).cloned())))
+    }
+
+    async fn get_peer_by_username(&self, username: &str) -> Result<Option<Peer>> {
+        let key = normalize_username(username);
+        Ok(self.read(|d| d.and_then(|d| d.newest(d.by_username.get(&key)))))
+    }
+
+    async fn get_peer_by_phone(&self, phone: &str) -> Result<Option<Peer>> {
+        let key = normalize_phone(phone);
+        Ok(self.read(|d| d.and_then(|d| d.newest(d.by_phone.get(&key)))))
+    }
+
+    async fn load_peers(&self) -> Result<Vec<Peer>> {
+        Ok(self.read(|d| {
+            d.map(|d| d.peers.values().cloned().collect())
+                .unwrap_or_default()
+        }))
+    }
+
+    async fn delete_peer(&self, id: i64) -> Result<()> {
+        self.write(|d| {
+            if let Some(old) = d.peers.remove(&id) {
+                d.unindex(&old);
+            }
+        });
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ConversationStore for MemoryAdapter {
+    async fn save_conversation(&self, conversation: &Conversation) -> Result<()> {
+        let now = unix_now();
+        self.write(|d| {
+            let key = (conversation.chat_id, conversation.user_id);
+            let created_at = d.conversations.get(&key).map_or(now, |c| c.created_at);
+            let mut stored = conversation.clone();
+            stored.created_at = created_at;
+            stored.updated_at = now;
+            d.conversations.insert(key, stored);
+        });
+        Ok(())
+    }
+
+    async fn load_conversation(&self, chat_id: i64, user_id: i64) -> Result<Option<Conversation>> {
+        Ok(self.read(|d| d.and_then(|d| d.conversations.get(&(chat_id, user_id)).cloned())))
+    }
+
+    async fn delete_conversation(&self, chat_id: i64, user_id: i64) -> Result<()> {
+        self.write(|d| d.conversations.remove(&(chat_id, user_id)));
+        Ok(())
+    }
+
+    async fn load_conversations(&self) -> Result<Vec<Conversation>> {
+        Ok(self.read(|d| {
+            d.map(|d| d.conversations.values().cloned().collect())
+                .unwrap_or_default()
+        }))
+    }
+}
+
+#[async_trait]
+impl DcAuthStore for MemoryAdapter {
+    async fn save_dc_auth(&self, entry: &DcAuth) -> Result<()> {
+        self.write(|d| d.dc_auth.insert(entry.dc_id, entry.clone()));
+        Ok(())
+    }
+
+    async fn load_dc_auth(&self, dc_id: i32) -> Result<Option<DcAuth>> {
+        Ok(self.read(|d| d.and_then(|d| d.dc_auth.get(&dc_id).cloned())))
+    }
+
+    async fn load_all_dc_auth(&self) -> Result<Vec<DcAuth>> {
+        Ok(self.read(|d| {
+            d.map(|d| d.dc_auth.values().cloned().collect())
+                .unwrap_or_default()
+        }))
+    }
+}
+
+#[async_trait]
+impl UpdateStateStore for MemoryAdapter {
+    async fn save_update_state(&self, state: &UpdateState) -> Result<()> {
+        self.write(|d| d.update_state = Some(*state));
+        Ok(())
+    }
+
+    async fn load_update_state(&self) -> Result<Option<UpdateState>> {
+        Ok(self.read(|d| d.and_then(|d| d.update_state)))
+    }
+
+    async fn save_channel_pts(&self, channel_id: i64, pts: i32) -> Result<()> {
+        self.write(|d| d.channel_pts.insert(channel_id, pts));
+        Ok(())
+    }
+
+    async fn load_channel_pts(&self, channel_id: i64) -> Result<Option<i32>> {
+        Ok(self.read(|d| d.and_then(|d| d.channel_pts.get(&channel_id).copied())))
+    }
+
+    async fn load_all_channel_pts(&self) -> Result<Vec<ChannelState>> {
+        Ok(self.read(|d| {
+            d.map(|d| {
+                d.channel_pts
+                    .iter()
+                    .map(|(&channel_id, &pts)| ChannelState { channel_id, pts })
+                    .collect()
+            })
+            .unwrap_or_default()
+        }))
+    }
+
+    async fn insert_dedup_key(&self, key: &str, seen_at: i64) -> Result<bool> {
+        Ok(self.write(|d| {
+            if d.dedup.contains_key(key) {
+                false
+            } else {
+                d.dedup.insert(key.to_owned(), seen_at);
+                true
+            }
+        }))
+    }
+
+    async fn has_dedup_key(&self, key: &str) -> Result<bool> {
+        Ok(self.read(|d| d.is_some_and(|d| d.dedup.contains_key(key))))
+    }
+
+    async fn prune_dedup_keys(&self, older_than: i64) -> Result<u64> {
+        Ok(self.write(|d| {
+            let before = d.dedup.len();
+            d.dedup.retain(|_, seen_at| *seen_at >= older_than);
+            (before - d.dedup.len()) as u64
+        }))
+    }
+
+    async fn enqueue_update(&self, update: &DurableUpdate) -> Result<()> {
+        self.write(|d| d.durable.insert(update.id.clone(), update.clone()));
+        Ok(())
+    }
+
+    async fn load_updates(&self, limit: usize) -> Result<Vec<DurableUpdate>> {
+        Ok(self.read(|d| {
+            let Some(d) = d else { return Vec::new() };
+            let mut all: Vec<&DurableUpdate> = d.durable.values().collect();
+            all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+            all.into_iter().take(limit).cloned().collect()
+        }))
+    }
+
+    async fn delete_update(&self, id: &str) -> Result<()> {
+        self.write(|d| d.durable.remove(id));
+        Ok(())
+    }
+
+    async fn mark_update_failed(&self, id: &str, error: &str) -> Result<u32> {
+        self.write(|d| match d.durable.get_mut(id) {
+            Some(update) => {
+                update.attempts = update.attempts.saturating_add(1);
+                update.last_error = Some(error.to_owned());
+                Ok(update.attempts)
+            }
+            None => Err(Error::NotFound {
+                what: format!("durable update {id:?}"),
+            }),
+        })
+    }
+}
+
+#[async_trait]
+impl Adapter for MemoryAdapter {
+    fn backend_name(&self) -> &'static str {
+        BACKEND
+    }
+
+    fn session_name(&self) -> &str {
+        &self.name
+    }
+
+    fn session(&self, name: &str) -> Box<dyn Adapter> {
+        Box::new(self.with_session(name))
+    }
+
+    async fn session_names(&self) -> Result<Vec<String>> {
+        let guard = self.data.read().unwrap_or_else(|e| e.into_inner());
+        let mut names: Vec<String> = guard
+            .iter()
+            .filter(|(_, d)| d.session.is_some())
+            .map(|(n, _)| n.clone())
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    fn conversations(&self) -> Option<&dyn ConversationStore> {
+        Some(self)
+    }
+
+    fn dc_auth(&self) -> Option<&dyn DcAuthStore> {
+        Some(self)
+    }
+
+    fn update_state(&self) -> Option<&dyn UpdateStateStore> {
+        Some(self)
+    }
+
+    async fn close(&self) -> Result<()> {
+        Ok(())
+    }
+}

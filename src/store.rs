@@ -1,0 +1,356 @@
+//! The store traits every backend implements.
+//!
+//! A handle is bound to one session name; [`Adapter::session`] gives a handle
+//! for another name on the same connection. Absent data is `Ok(None)`,
+//! deleting what is absent is `Ok(())`. Each sentence of these docs is a case
+//! of the same name in [`crate::conformance`].
+
+use crate::error::Result;
+use crate::types::{ChannelState, Conversation, DcAuth, DurableUpdate, Peer, Session, UpdateState};
+use async_trait::async_trait;
+use std::sync::Arc;
+
+/// Loads and saves the session record of the handle's session name.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Loads the session; `Ok(None)` if none was saved. The returned
+    /// [`Session::name`] is the handle's session name.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails, [`crate::Error::Corrupt`]
+    /// when the stored record cannot be read back.
+    async fn load_session(&self) -> Result<Option<Session>>;
+
+    /// Saves the session, replacing every field of a previous one. The
+    /// handle's session name is used, whatever `session.name` says.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn save_session(&self, session: &Session) -> Result<()>;
+
+    /// Deletes the session record (peers and the other stores are kept).
+    /// Deleting an absent session is `Ok(())`.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn delete_session(&self) -> Result<()>;
+}
+
+/// The peer cache of one session.
+#[async_trait]
+pub trait PeerStore: Send + Sync {
+    /// Saves one peer, replacing every field of a stored peer with the same
+    /// id (usernames and phone included: old ones no longer resolve).
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn save_peer(&self, peer: &Peer) -> Result<()> {
+        self.save_peers(std::slice::from_ref(peer)).await
+    }
+
+    /// Saves many peers atomically: all of them or, on error, none. When an
+    /// id appears more than once, the last one wins. An empty slice is
+    /// `Ok(())`.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails; nothing of the batch
+    /// is then written.
+    async fn save_peers(&self, peers: &[Peer]) -> Result<()>;
+
+    /// The peer with this id, or `Ok(None)`.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn get_peer(&self, id: i64) -> Result<Option<Peer>>;
+
+    /// The peer with this username (main or additional), ignoring case and
+    /// a leading `@`. When several peers claim it, the one with the greatest
+    /// `last_updated` (then the greatest id) wins. `Ok(None)` if none.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn get_peer_by_username(&self, username: &str) -> Result<Option<Peer>>;
+
+    /// The peer with this phone number, ignoring `+`, spaces, dashes and
+    /// parentheses. Ties as for usernames. `Ok(None)` if none or if the
+    /// number has no digits.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn get_peer_by_phone(&self, phone: &str) -> Result<Option<Peer>>;
+
+    /// Every cached peer of the session, in ascending id order.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn load_peers(&self) -> Result<Vec<Peer>>;
+
+    /// Removes a peer and its username and phone entries. Deleting an absent
+    /// peer is `Ok(())`.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn delete_peer(&self, id: i64) -> Result<()>;
+}
+
+/// Conversation state for the conversations plugin.
+#[async_trait]
+pub trait ConversationStore: Send + Sync {
+    /// Saves a conversation keyed by (`chat_id`, `user_id`). The store sets
+    /// `created_at` on the first save and keeps it afterwards, and sets
+    /// `updated_at` to now on every save; the caller's values of both are
+    /// ignored.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn save_conversation(&self, conversation: &Conversation) -> Result<()>;
+
+    /// The conversation of this chat and user, or `Ok(None)`.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn load_conversation(&self, chat_id: i64, user_id: i64) -> Result<Option<Conversation>>;
+
+    /// Deletes a conversation; deleting an absent one is `Ok(())`.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn delete_conversation(&self, chat_id: i64, user_id: i64) -> Result<()>;
+
+    /// Every conversation of the session, ordered by (`chat_id`, `user_id`).
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn load_conversations(&self) -> Result<Vec<Conversation>>;
+}
+
+/// Authorization keys of the data centers other than (or besides) the home DC.
+#[async_trait]
+pub trait DcAuthStore: Send + Sync {
+    /// Saves the entry of `entry.dc_id`, replacing a previous one.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn save_dc_auth(&self, entry: &DcAuth) -> Result<()>;
+
+    /// The entry of one DC, or `Ok(None)`.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn load_dc_auth(&self, dc_id: i32) -> Result<Option<DcAuth>>;
+
+    /// Every entry of the session, in ascending DC id order.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn load_all_dc_auth(&self) -> Result<Vec<DcAuth>>;
+}
+
+/// Update state: pts/qts/date/seq, per-channel pts, dedup keys and a durable
+/// retry queue.
+#[async_trait]
+pub trait UpdateStateStore: Send + Sync {
+    /// Saves the common update state, replacing the previous one.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn save_update_state(&self, state: &UpdateState) -> Result<()>;
+
+    /// The common update state, or `Ok(None)`.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn load_update_state(&self) -> Result<Option<UpdateState>>;
+
+    /// Saves the pts of one channel, replacing the previous one.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn save_channel_pts(&self, channel_id: i64, pts: i32) -> Result<()>;
+
+    /// The pts of one channel, or `Ok(None)`.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn load_channel_pts(&self, channel_id: i64) -> Result<Option<i32>>;
+
+    /// The pts of every channel, in ascending channel id order.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn load_all_channel_pts(&self) -> Result<Vec<ChannelState>>;
+
+    /// Records a dedup key seen at `seen_at` if it is absent. Returns `true`
+    /// if the key was new, `false` if it was already there (its time is then
+    /// left unchanged). Concurrent callers with one key see `true` exactly
+    /// once.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn insert_dedup_key(&self, key: &str, seen_at: i64) -> Result<bool>;
+
+    /// Whether a dedup key is recorded.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn has_dedup_key(&self, key: &str) -> Result<bool>;
+
+    /// Removes dedup keys seen strictly before `older_than`; returns how many.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn prune_dedup_keys(&self, older_than: i64) -> Result<u64>;
+
+    /// Adds an update to the durable queue. An update with the same id is
+    /// replaced (attempts and last error included).
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn enqueue_update(&self, update: &DurableUpdate) -> Result<()>;
+
+    /// Up to `limit` queued updates, oldest first (by `created_at`, then id).
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn load_updates(&self, limit: usize) -> Result<Vec<DurableUpdate>>;
+
+    /// Removes a handled update; removing an absent one is `Ok(())`.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn delete_update(&self, id: &str) -> Result<()>;
+
+    /// Records a failed attempt: adds one to `attempts`, stores `error` as
+    /// `last_error`, and returns the new attempt count.
+    ///
+    /// # Errors
+    /// [`crate::Error::NotFound`] if no update has this id;
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn mark_update_failed(&self, id: &str, error: &str) -> Result<u32>;
+}
+
+/// A storage backend: the session and peer cache of one session name, plus
+/// optional stores reached through accessors.
+///
+/// Object safe: use it as `Arc<dyn Adapter>` or `Box<dyn Adapter>`.
+#[async_trait]
+pub trait Adapter: SessionStore + PeerStore {
+    /// The backend's name (`memory`, `sqlite`, `postgres`, ...), used in
+    /// errors.
+    fn backend_name(&self) -> &'static str;
+
+    /// The session name this handle reads and writes.
+    fn session_name(&self) -> &str;
+
+    /// A handle for another session name on the same store and connection.
+    fn session(&self, name: &str) -> Box<dyn Adapter>;
+
+    /// Every session name with a saved session, sorted.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails.
+    async fn session_names(&self) -> Result<Vec<String>>;
+
+    /// The conversation store, if the backend has one.
+    fn conversations(&self) -> Option<&dyn ConversationStore> {
+        None
+    }
+
+    /// The DC auth store, if the backend has one.
+    fn dc_auth(&self) -> Option<&dyn DcAuthStore> {
+        None
+    }
+
+    /// The update-state store, if the backend has one.
+    fn update_state(&self) -> Option<&dyn UpdateStateStore> {
+        None
+    }
+
+    /// Closes the store's connections. Handles sharing them must not be used
+    /// afterwards. Closing twice is `Ok(())`.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when closing fails.
+    async fn close(&self) -> Result<()>;
+}
+
+macro_rules! forward_stores {
+    ($($wrapper:ident),*) => {$(
+        #[async_trait]
+        impl<T: SessionStore + ?Sized> SessionStore for $wrapper<T> {
+            async fn load_session(&self) -> Result<Option<Session>> {
+                (**self).load_session().await
+            }
+            async fn save_session(&self, session: &Session) -> Result<()> {
+                (**self).save_session(session).await
+            }
+            async fn delete_session(&self) -> Result<()> {
+                (**self).delete_session().await
+            }
+        }
+
+        #[async_trait]
+        impl<T: PeerStore + ?Sized> PeerStore for $wrapper<T> {
+            async fn save_peer(&self, peer: &Peer) -> Result<()> {
+                (**self).save_peer(peer).await
+            }
+            async fn save_peers(&self, peers: &[Peer]) -> Result<()> {
+                (**self).save_peers(peers).await
+            }
+            async fn get_peer(&self, id: i64) -> Result<Option<Peer>> {
+                (**self).get_peer(id).await
+            }
+            async fn get_peer_by_username(&self, username: &str) -> Result<Option<Peer>> {
+                (**self).get_peer_by_username(username).await
+            }
+            async fn get_peer_by_phone(&self, phone: &str) -> Result<Option<Peer>> {
+                (**self).get_peer_by_phone(phone).await
+            }
+            async fn load_peers(&self) -> Result<Vec<Peer>> {
+                (**self).load_peers().await
+            }
+            async fn delete_peer(&self, id: i64) -> Result<()> {
+                (**self).delete_peer(id).await
+            }
+        }
+
+        #[async_trait]
+        impl<T: Adapter + ?Sized> Adapter for $wrapper<T> {
+            fn backend_name(&self) -> &'static str {
+                (**self).backend_name()
+            }
+            fn session_name(&self) -> &str {
+                (**self).session_name()
+            }
+            fn session(&self, name: &str) -> Box<dyn Adapter> {
+                (**self).session(name)
+            }
+            async fn session_names(&self) -> Result<Vec<String>> {
+                (**self).session_names().await
+            }
+            fn conversations(&self) -> Option<&dyn ConversationStore> {
+                (**self).conversations()
+            }
+            fn dc_auth(&self) -> Option<&dyn DcAuthStore> {
+                (**self).dc_auth()
+            }
+            fn update_state(&self) -> Option<&dyn UpdateStateStore> {
+                (**self).update_state()
+            }
+            async fn close(&self) -> Result<()> {
+                (**self).close().await
+            }
+        }
+    )*};
+}
+
+forward_stores!(Arc, Box);
+
+/// Returns the store or an [`crate::Error::Unsupported`] naming the operation.
+pub(crate) fn require<'a, S: ?Sized>(
+    store: Option<&'a S>,
+    operation: &'static str,
+    backend: &'static str,
+) -> Result<&'a S> {
+    store.ok_or(crate::Error::Unsupported { operation, backend })
+}
