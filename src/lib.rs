@@ -5,6 +5,7 @@
 mod auth_key;
 mod bridge;
 mod error;
+pub mod json;
 mod memory;
 mod normalize;
 pub mod session_string;
