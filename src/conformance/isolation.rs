@@ -18,7 +18,7 @@ pub async fn sessions_are_isolated(adapter: Arc<dyn Adapter>) {
 
     let peer = full_peer(77);
     a.save_session(&full_session()).await.unwrap();
-    a.save_peers(&[peer.clone()]).await.unwrap();
+    a.save_peer(&peer).await.unwrap();
     let conv = Conversation {
         chat_id: 1,
         user_id: 2,
