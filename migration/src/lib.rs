@@ -1,5 +1,31 @@
 //! Schema migrations of mtgo-storage.
+//!
+//! Frozen, timestamped migrations written with sea-query table builders (they
+//! never import the entity crate), for SQLite, PostgreSQL and MySQL/MariaDB.
+//! Every table is named `mtgo_*` and every primary key starts with
+//! `session_name`.
+//!
+//! On MySQL and MariaDB the tables use `utf8mb4` with the binary collation
+//! `utf8mb4_bin`, so keys and lookups compare exactly (the stores normalize
+//! usernames and phones themselves) and never through a case- or
+//! accent-insensitive collation.
+//!
+//! As a library: `Migrator::up(&db, None).await` (see [`MigratorTrait`]).
+//! As a binary: `mtgo-storage-migration up|down|status|fresh -u URL`
+//! (`DATABASE_URL` is read when `-u` is absent).
+
 pub use sea_orm_migration::prelude::*;
+
+mod columns;
+mod m20261125_000001_create_sessions;
+mod m20261125_000002_create_peers;
+mod m20261125_000003_create_peer_usernames;
+mod m20261125_000004_create_conversations;
+mod m20261125_000005_create_dc_auth;
+mod m20261125_000006_create_update_state;
+mod m20261125_000007_create_channel_state;
+mod m20261125_000008_create_update_dedup;
+mod m20261125_000009_create_durable_updates;
 
 /// The migrator that creates the mtgo-storage schema.
 pub struct Migrator;
@@ -7,6 +33,20 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![]
+        vec![
+            Box::new(m20261125_000001_create_sessions::Migration),
+            Box::new(m20261125_000002_create_peers::Migration),
+            Box::new(m20261125_000003_create_peer_usernames::Migration),
+            Box::new(m20261125_000004_create_conversations::Migration),
+            Box::new(m20261125_000005_create_dc_auth::Migration),
+            Box::new(m20261125_000006_create_update_state::Migration),
+            Box::new(m20261125_000007_create_channel_state::Migration),
+            Box::new(m20261125_000008_create_update_dedup::Migration),
+            Box::new(m20261125_000009_create_durable_updates::Migration),
+        ]
+    }
+
+    fn migration_table_name() -> DynIden {
+        "mtgo_seaql_migrations".into_iden()
     }
 }
