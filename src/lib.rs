@@ -8,6 +8,8 @@ mod error;
 pub mod json;
 mod memory;
 mod normalize;
+#[cfg(feature = "redis")]
+pub mod redis;
 pub mod session_string;
 mod storage;
 mod store;

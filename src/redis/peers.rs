@@ -1,0 +1,152 @@
+//! [`PeerStore`]: peers as hashes, with id, username and phone index sets
+//! maintained by the Lua scripts of [`super::scripts`].
+
+use super::scripts::{DELETE_PEER, LOAD_PEERS, LOOKUP, SAVE_PEERS, SAVE_PEERS_SRC};
+use super::{PEER_CHUNK, RedisAdapter, corrupt_json, keys};
+use crate::error::Result;
+use crate::store::PeerStore;
+use crate::types::Peer;
+use crate::{normalize_phone, normalize_username};
+use ::redis::AsyncCommands;
+use async_trait::async_trait;
+
+/// The script arguments of one peer: id, JSON, JSON array of index
+/// suffixes, their count, the suffixes.
+fn push_peer_args(args: &mut Vec<Vec<u8>>, peer: &Peer) -> Result<()> {
+    let mut suffixes: Vec<String> = peer
+        .normalized_usernames()
+        .iter()
+        .map(|n| keys::username_suffix(n))
+        .collect();
+    let phone = peer.normalized_phone();
+    if !phone.is_empty() {
+        suffixes.push(keys::phone_suffix(&phone));
+    }
+    args.push(peer.id.to_string().into_bytes());
+    args.push(serde_json::to_vec(peer)?);
+    args.push(serde_json::to_vec(&suffixes)?);
+    args.push(suffixes.len().to_string().into_bytes());
+    args.extend(suffixes.into_iter().map(String::into_bytes));
+    Ok(())
+}
+
+fn decode_peer(raw: &[u8]) -> Result<Peer> {
+    serde_json::from_slice(raw).map_err(|e| corrupt_json("peer", &e))
+}
+
+impl RedisAdapter {
+    /// The newest peer (greatest `last_updated`, then id) of an index set.
+    async fn lookup(&self, suffix: String) -> Result<Option<Peer>> {
+        let mut conn = self.conn()?;
+        let index_key = format!("{}{suffix}", self.keys.base());
+        let found: Vec<Vec<u8>> = LOOKUP
+            .key(index_key)
+            .arg(self.keys.base())
+            .arg(suffix)
+            .invoke_async(&mut conn)
+            .await?;
+        let mut best: Option<Peer> = None;
+        for raw in found {
+            let peer = decode_peer(&raw)?;
+            if best.as_ref().is_none_or(|b| peer.is_newer_than(b)) {
+                best = Some(peer);
+            }
+        }
+        Ok(best)
+    }
+}
+
+#[async_trait]
+impl PeerStore for RedisAdapter {
+    /// Upserts the peers in chunks of [`PEER_CHUNK`], one Lua script call per
+    /// chunk, all chunks in one `MULTI`/`EXEC` transaction (one round trip).
+    /// Each peer's old index entries are replaced in the same step.
+    async fn save_peers(&self, peers: &[Peer]) -> Result<()> {
+        if peers.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.conn()?;
+        let ttl = self.options.peer_ttl_ms.to_string();
+        let ids_key = self.keys.peer_ids();
+        let mut chunks = Vec::with_capacity(peers.len().div_ceil(PEER_CHUNK));
+        for chunk in peers.chunks(PEER_CHUNK) {
+            let mut args: Vec<Vec<u8>> = Vec::with_capacity(2 + chunk.len() * 7);
+            args.push(self.keys.base().as_bytes().to_vec());
+            args.push(ttl.clone().into_bytes());
+            for peer in chunk {
+                push_peer_args(&mut args, peer)?;
+            }
+            chunks.push(args);
+        }
+        if let [args] = chunks.as_slice() {
+            // One chunk: the script alone is atomic (EVALSHA, loaded once).
+            let mut invocation = SAVE_PEERS.key(&ids_key);
+            for a in args {
+                invocation.arg(a);
+            }
+            let _: i64 = invocation.invoke_async(&mut conn).await?;
+            return Ok(());
+        }
+        let mut pipe = ::redis::pipe();
+        pipe.atomic();
+        for args in &chunks {
+            pipe.cmd("EVAL")
+                .arg(SAVE_PEERS_SRC)
+                .arg(1)
+                .arg(&ids_key)
+                .arg(args)
+                .ignore();
+        }
+        let _: () = pipe.query_async(&mut conn).await?;
+        Ok(())
+    }
+
+    async fn get_peer(&self, id: i64) -> Result<Option<Peer>> {
+        let mut conn = self.conn()?;
+        let raw: Option<Vec<u8>> = conn.hget(self.keys.peer(id), "d").await?;
+        raw.map(|r| decode_peer(&r)).transpose()
+    }
+
+    async fn get_peer_by_username(&self, username: &str) -> Result<Option<Peer>> {
+        let name = normalize_username(username);
+        if name.is_empty() {
+            return Ok(None);
+        }
+        self.lookup(keys::username_suffix(&name)).await
+    }
+
+    async fn get_peer_by_phone(&self, phone: &str) -> Result<Option<Peer>> {
+        let digits = normalize_phone(phone);
+        if digits.is_empty() {
+            return Ok(None);
+        }
+        self.lookup(keys::phone_suffix(&digits)).await
+    }
+
+    /// Reads the id set and every peer in one script call (never SCAN).
+    async fn load_peers(&self) -> Result<Vec<Peer>> {
+        let mut conn = self.conn()?;
+        let all: Vec<Vec<u8>> = LOAD_PEERS
+            .key(self.keys.peer_ids())
+            .arg(self.keys.base())
+            .invoke_async(&mut conn)
+            .await?;
+        let mut peers = all
+            .iter()
+            .map(|raw| decode_peer(raw))
+            .collect::<Result<Vec<Peer>>>()?;
+        peers.sort_by_key(|p| p.id);
+        Ok(peers)
+    }
+
+    async fn delete_peer(&self, id: i64) -> Result<()> {
+        let mut conn = self.conn()?;
+        let _: i64 = DELETE_PEER
+            .key(self.keys.peer_ids())
+            .arg(self.keys.base())
+            .arg(id)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(())
+    }
+}

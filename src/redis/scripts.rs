@@ -1,0 +1,257 @@
+//! The Lua scripts behind every multi-key write and index read.
+//!
+//! Each script gets one key in `KEYS` that fixes its cluster slot and the
+//! session's key base (`{prefix}:{<session>}:`) in `ARGV[1]`; the other keys
+//! it touches are built from that base, so they share the hash tag and the
+//! slot. Scripts run atomically: no other command sees a half-done write.
+
+use ::redis::Script;
+use std::sync::LazyLock;
+
+/// Upserts a chunk of peers with their index entries.
+///
+/// `KEYS[1]` the peer id set; `ARGV[1]` the key base; `ARGV[2]` the peer
+/// expiry in milliseconds (0: none); then per peer: id, JSON, the JSON array
+/// of its index key suffixes, their count `n`, and the `n` suffixes. A
+/// peer's old index entries (read from its stored `ix` field) are removed
+/// before the new ones are added, so renamed usernames and phones stop
+/// resolving in the same step.
+pub(crate) const SAVE_PEERS_SRC: &str = r#"
+local base = ARGV[1]
+local ttl = tonumber(ARGV[2])
+local i = 3
+local last = #ARGV
+while i <= last do
+  local id = ARGV[i]
+  local pkey = base .. 'peer:' .. id
+  local old = redis.call('HGET', pkey, 'ix')
+  if old then
+    for _, k in ipairs(cjson.decode(old)) do
+      redis.call('SREM', base .. k, id)
+    end
+  end
+  redis.call('HSET', pkey, 'd', ARGV[i + 1], 'ix', ARGV[i + 2])
+  if ttl > 0 then
+    redis.call('PEXPIRE', pkey, ttl)
+  else
+    redis.call('PERSIST', pkey)
+  end
+  redis.call('SADD', KEYS[1], id)
+  local n = tonumber(ARGV[i + 3])
+  for j = 1, n do
+    redis.call('SADD', base .. ARGV[i + 3 + j], id)
+  end
+  i = i + 4 + n
+end
+return 0
+"#;
+
+/// See [`SAVE_PEERS_SRC`].
+pub(crate) static SAVE_PEERS: LazyLock<Script> = LazyLock::new(|| Script::new(SAVE_PEERS_SRC));
+
+/// Deletes a peer and its index entries. `KEYS[1]` the peer id set;
+/// `ARGV[1]` the key base; `ARGV[2]` the id.
+pub(crate) static DELETE_PEER: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local base = ARGV[1]
+local id = ARGV[2]
+local pkey = base .. 'peer:' .. id
+local old = redis.call('HGET', pkey, 'ix')
+if old then
+  for _, k in ipairs(cjson.decode(old)) do
+    redis.call('SREM', base .. k, id)
+  end
+end
+redis.call('DEL', pkey)
+redis.call('SREM', KEYS[1], id)
+return 0
+"#,
+    )
+});
+
+/// The JSON of every peer in a username or phone index set. `KEYS[1]` the
+/// index set; `ARGV[1]` the key base; `ARGV[2]` the index key's suffix.
+/// Ids whose peer expired, or whose peer no longer lists this index entry
+/// (it expired and was saved again with other names), are removed from the
+/// set instead of returned.
+pub(crate) static LOOKUP: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local out = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local v = redis.call('HMGET', ARGV[1] .. 'peer:' .. id, 'd', 'ix')
+  local ok = false
+  if v[1] and v[2] then
+    for _, k in ipairs(cjson.decode(v[2])) do
+      if k == ARGV[2] then
+        ok = true
+        break
+      end
+    end
+  end
+  if ok then
+    out[#out + 1] = v[1]
+  else
+    redis.call('SREM', KEYS[1], id)
+  end
+end
+return out
+"#,
+    )
+});
+
+/// The JSON of every peer of the session, from the id set (never SCAN).
+/// `KEYS[1]` the peer id set; `ARGV[1]` the key base. Ids of expired peers
+/// are removed from the set.
+pub(crate) static LOAD_PEERS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local out = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local d = redis.call('HGET', ARGV[1] .. 'peer:' .. id, 'd')
+  if d then
+    out[#out + 1] = d
+  else
+    redis.call('SREM', KEYS[1], id)
+  end
+end
+return out
+"#,
+    )
+});
+
+/// Every conversation of the session as `{member, name, step, data,
+/// created_at, updated_at}`. `KEYS[1]` the conversation index set;
+/// `ARGV[1]` the key base. Members of expired conversations are removed.
+pub(crate) static LOAD_CONVERSATIONS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local out = {}
+for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local v = redis.call('HMGET', ARGV[1] .. 'conv:' .. m, 'n', 's', 'd', 'c', 'u')
+  if v[1] and v[2] and v[3] and v[4] and v[5] then
+    out[#out + 1] = {m, v[1], v[2], v[3], v[4], v[5]}
+  else
+    redis.call('SREM', KEYS[1], m)
+  end
+end
+return out
+"#,
+    )
+});
+
+/// Records a dedup key if absent. `KEYS[1]` the dedup index (sorted set by
+/// time seen); `KEYS[2]` the dedup key; `ARGV[1]` the time seen; `ARGV[2]`
+/// the expiry in milliseconds (0: none); `ARGV[3]` the caller's key.
+/// Returns 1 if it was new, 0 otherwise.
+pub(crate) static INSERT_DEDUP: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local ok
+if tonumber(ARGV[2]) > 0 then
+  ok = redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2])
+else
+  ok = redis.call('SET', KEYS[2], ARGV[1], 'NX')
+end
+if not ok then
+  return 0
+end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
+return 1
+"#,
+    )
+});
+
+/// Removes dedup keys seen strictly before `ARGV[2]`. `KEYS[1]` the dedup
+/// index; `ARGV[1]` the key base. Returns how many keys existed and were
+/// removed (expired ones are dropped from the index without counting).
+pub(crate) static PRUNE_DEDUP: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local bound = '(' .. ARGV[2]
+local n = 0
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', bound)) do
+  n = n + redis.call('DEL', ARGV[1] .. 'dedup:' .. m)
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', bound)
+return n
+"#,
+    )
+});
+
+/// Adds or replaces a durable update. `KEYS[1]` the order index (sorted
+/// set, all scores 0, members ordered by bytes); `KEYS[2]` the update's
+/// hash; `ARGV`: order member, payload, created_at, attempts, `1` if there
+/// is a last error, the last error.
+pub(crate) static ENQUEUE_UPDATE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local old = redis.call('HGET', KEYS[2], 'o')
+if old then
+  redis.call('ZREM', KEYS[1], old)
+end
+redis.call('DEL', KEYS[2])
+redis.call('HSET', KEYS[2], 'o', ARGV[1], 'p', ARGV[2], 'c', ARGV[3], 'a', ARGV[4])
+if ARGV[5] == '1' then
+  redis.call('HSET', KEYS[2], 'e', ARGV[6])
+end
+redis.call('ZADD', KEYS[1], 0, ARGV[1])
+return 0
+"#,
+    )
+});
+
+/// The first updates of the queue as `{id, payload, created_at, attempts,
+/// last_error or false}`. `KEYS[1]` the order index; `ARGV[1]` the key base;
+/// `ARGV[2]` the last rank to return (limit - 1); `ARGV[3]` where the id
+/// starts in a member (1-based).
+pub(crate) static LOAD_UPDATES: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local out = {}
+for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, ARGV[2])) do
+  local id = string.sub(m, tonumber(ARGV[3]))
+  local v = redis.call('HMGET', ARGV[1] .. 'upd:' .. id, 'p', 'c', 'a', 'e')
+  if v[1] then
+    out[#out + 1] = {id, v[1], v[2], v[3], v[4]}
+  end
+end
+return out
+"#,
+    )
+});
+
+/// Removes an update. `KEYS[1]` the order index; `KEYS[2]` the update's hash.
+pub(crate) static DELETE_UPDATE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local old = redis.call('HGET', KEYS[2], 'o')
+if old then
+  redis.call('ZREM', KEYS[1], old)
+end
+redis.call('DEL', KEYS[2])
+return 0
+"#,
+    )
+});
+
+/// Counts a failed attempt. `KEYS[1]` the update's hash; `ARGV[1]` the
+/// error. Returns the new attempt count (saturating at 2^32 - 1), or -1 if
+/// the update does not exist.
+pub(crate) static MARK_UPDATE_FAILED: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local a = redis.call('HGET', KEYS[1], 'a')
+if not a then
+  return -1
+end
+a = tonumber(a)
+if a < 4294967295 then
+  a = a + 1
+end
+redis.call('HSET', KEYS[1], 'a', a, 'e', ARGV[1])
+return a
+"#,
+    )
+});

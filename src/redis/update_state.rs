@@ -1,0 +1,186 @@
+//! [`UpdateStateStore`]: common state and channel pts as hashes, dedup keys
+//! as expiring strings with a sorted-set index, the durable queue as hashes
+//! with a byte-ordered sorted set.
+
+use super::scripts::{
+    DELETE_UPDATE, ENQUEUE_UPDATE, INSERT_DEDUP, LOAD_UPDATES, MARK_UPDATE_FAILED, PRUNE_DEDUP,
+};
+use super::{RedisAdapter, keys, parse_num};
+use crate::error::{Error, Result};
+use crate::store::UpdateStateStore;
+use crate::types::{ChannelState, DurableUpdate, UpdateState};
+use ::redis::AsyncCommands;
+use async_trait::async_trait;
+
+#[async_trait]
+impl UpdateStateStore for RedisAdapter {
+    async fn save_update_state(&self, state: &UpdateState) -> Result<()> {
+        let mut conn = self.conn()?;
+        let _: () = conn
+            .hset_multiple(
+                self.keys.update_state(),
+                &[
+                    ("pts", state.pts),
+                    ("qts", state.qts),
+                    ("date", state.date),
+                    ("seq", state.seq),
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn load_update_state(&self) -> Result<Option<UpdateState>> {
+        let mut conn = self.conn()?;
+        let fields: Vec<Option<Vec<u8>>> = ::redis::cmd("HMGET")
+            .arg(self.keys.update_state())
+            .arg(&["pts", "qts", "date", "seq"])
+            .query_async(&mut conn)
+            .await?;
+        let Ok([Some(pts), Some(qts), Some(date), Some(seq)]) =
+            <[Option<Vec<u8>>; 4]>::try_from(fields)
+        else {
+            return Ok(None);
+        };
+        Ok(Some(UpdateState {
+            pts: parse_num("update state pts", &pts)?,
+            qts: parse_num("update state qts", &qts)?,
+            date: parse_num("update state date", &date)?,
+            seq: parse_num("update state seq", &seq)?,
+        }))
+    }
+
+    async fn save_channel_pts(&self, channel_id: i64, pts: i32) -> Result<()> {
+        let mut conn = self.conn()?;
+        let _: () = conn.hset(self.keys.channel_pts(), channel_id, pts).await?;
+        Ok(())
+    }
+
+    async fn load_channel_pts(&self, channel_id: i64) -> Result<Option<i32>> {
+        let mut conn = self.conn()?;
+        let raw: Option<Vec<u8>> = conn.hget(self.keys.channel_pts(), channel_id).await?;
+        raw.map(|r| parse_num("channel pts", &r)).transpose()
+    }
+
+    async fn load_all_channel_pts(&self) -> Result<Vec<ChannelState>> {
+        let mut conn = self.conn()?;
+        let all: Vec<(Vec<u8>, Vec<u8>)> = conn.hgetall(self.keys.channel_pts()).await?;
+        let mut out = all
+            .into_iter()
+            .map(|(id, pts)| {
+                Ok(ChannelState {
+                    channel_id: parse_num("channel id", &id)?,
+                    pts: parse_num("channel pts", &pts)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        out.sort_by_key(|c| c.channel_id);
+        Ok(out)
+    }
+
+    /// `SET NX` (with `PX` when a dedup TTL is set) and the index update in
+    /// one script, so concurrent callers see `true` exactly once.
+    async fn insert_dedup_key(&self, key: &str, seen_at: i64) -> Result<bool> {
+        let mut conn = self.conn()?;
+        let new: i64 = INSERT_DEDUP
+            .key(self.keys.dedup_index())
+            .key(self.keys.dedup(key))
+            .arg(seen_at)
+            .arg(self.options.dedup_ttl_ms)
+            .arg(key)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(new == 1)
+    }
+
+    async fn has_dedup_key(&self, key: &str) -> Result<bool> {
+        let mut conn = self.conn()?;
+        Ok(conn.exists(self.keys.dedup(key)).await?)
+    }
+
+    async fn prune_dedup_keys(&self, older_than: i64) -> Result<u64> {
+        let mut conn = self.conn()?;
+        let n: u64 = PRUNE_DEDUP
+            .key(self.keys.dedup_index())
+            .arg(self.keys.base())
+            .arg(older_than)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(n)
+    }
+
+    async fn enqueue_update(&self, update: &DurableUpdate) -> Result<()> {
+        let mut conn = self.conn()?;
+        let _: i64 = ENQUEUE_UPDATE
+            .key(self.keys.update_order())
+            .key(self.keys.update(&update.id))
+            .arg(keys::update_member(update.created_at, &update.id))
+            .arg(update.payload.as_slice())
+            .arg(update.created_at)
+            .arg(update.attempts)
+            .arg(if update.last_error.is_some() {
+                "1"
+            } else {
+                "0"
+            })
+            .arg(update.last_error.as_deref().unwrap_or_default())
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn load_updates(&self, limit: usize) -> Result<Vec<DurableUpdate>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.conn()?;
+        let last_rank = i64::try_from(limit).unwrap_or(i64::MAX) - 1;
+        type Row = (String, Vec<u8>, Vec<u8>, Vec<u8>, Option<String>);
+        let rows: Vec<Row> = LOAD_UPDATES
+            .key(self.keys.update_order())
+            .arg(self.keys.base())
+            .arg(last_rank)
+            .arg(keys::UPDATE_MEMBER_ID_OFFSET + 1)
+            .invoke_async(&mut conn)
+            .await?;
+        rows.into_iter()
+            .map(|(id, payload, created_at, attempts, last_error)| {
+                Ok(DurableUpdate {
+                    id,
+                    payload,
+                    created_at: parse_num("durable update created_at", &created_at)?,
+                    attempts: parse_num("durable update attempts", &attempts)?,
+                    last_error,
+                })
+            })
+            .collect()
+    }
+
+    async fn delete_update(&self, id: &str) -> Result<()> {
+        let mut conn = self.conn()?;
+        let _: i64 = DELETE_UPDATE
+            .key(self.keys.update_order())
+            .key(self.keys.update(id))
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn mark_update_failed(&self, id: &str, error: &str) -> Result<u32> {
+        let mut conn = self.conn()?;
+        let attempts: i64 = MARK_UPDATE_FAILED
+            .key(self.keys.update(id))
+            .arg(error)
+            .invoke_async(&mut conn)
+            .await?;
+        if attempts < 0 {
+            return Err(Error::NotFound {
+                what: format!("durable update {id:?}"),
+            });
+        }
+        u32::try_from(attempts).map_err(|_| Error::Corrupt {
+            what: "durable update attempts",
+            reason: "out of range".into(),
+        })
+    }
+}
