@@ -1,0 +1,74 @@
+//! `mtgo-storage`: inspect, convert, import, export, copy and migrate stored
+//! MTProto sessions from the command line.
+//!
+//! Every subcommand lives in its own module. Errors end the process with one
+//! line on standard error and a non-zero exit code (1 for a failed command,
+//! 2 for a usage error); passwords in URLs and auth keys are never printed
+//! unless `--show-key` asks for the key.
+
+mod copy;
+mod migrate;
+mod output;
+mod peers;
+mod schema;
+mod url;
+
+use clap::{Parser, Subcommand};
+use output::CliError;
+use std::process::ExitCode;
+
+/// Inspect, convert, import, export and copy stored MTProto sessions.
+///
+/// Backends are named by URL: sqlite://PATH, postgres://…, mysql://…,
+/// mongodb://…/DB, redis://…, memory:.
+#[derive(Debug, Parser)]
+#[command(name = "mtgo-storage", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Copy sessions, peers, conversations, DC auth keys and update state
+    /// between two backends.
+    Copy(copy::Args),
+    /// Run the schema migrations of a SQL database (up, down, status).
+    Migrate(migrate::Args),
+    /// Find cached peers of a session by id, username or phone, or list them.
+    Peers(peers::Args),
+    /// Print the DDL the migrations create, for one SQL dialect.
+    Schema(schema::Args),
+}
+
+fn main() -> ExitCode {
+    output::install_panic_hook();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return output::usage_error(e),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return output::fail(&CliError::new(format!("cannot start the runtime: {e}"))),
+    };
+    let result = runtime.block_on(run(cli.command));
+    // Close background tasks (pools, connection managers) without waiting long.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => output::fail(&e),
+    }
+}
+
+async fn run(command: Command) -> Result<(), CliError> {
+    match command {
+        Command::Copy(args) => copy::run(args).await,
+        Command::Migrate(args) => migrate::run(args).await,
+        Command::Peers(args) => peers::run(args).await,
+        Command::Schema(args) => schema::run(args).await,
+    }
+}

@@ -1,0 +1,179 @@
+//! Backend URLs: `memory:`, `sqlite://PATH`, `postgres://…`, `mysql://…`,
+//! `mongodb://…/DB`, `redis://…`, opened as a `Box<dyn Adapter>`.
+
+use crate::output::{CliError, redact_url, register_secret, url_passwords};
+use mtgo_storage::Adapter;
+
+/// A parsed backend URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// `memory:`: a store that lives as long as this process.
+    Memory,
+    /// `sqlite://PATH` (or `sqlite:PATH`): a SQLite file, created if absent.
+    Sqlite(String),
+    /// `postgres://…` or `postgresql://…`.
+    Postgres(String),
+    /// `mysql://…` or `mariadb://…` (the latter is passed on as `mysql://`).
+    Mysql(String),
+    /// `mongodb://…/DB` or `mongodb+srv://…/DB`: the URI and the database.
+    Mongo {
+        /// The URI as given.
+        uri: String,
+        /// The database named by the URI's path.
+        database: String,
+    },
+    /// `redis://…`, `rediss://…` or `redis+unix://…`.
+    Redis(String),
+}
+
+/// What a backend URL must look like, for error messages.
+pub const URL_FORMS: &str =
+    "memory:, sqlite://PATH, postgres://…, mysql://…, mongodb://…/DB or redis://…";
+
+impl Backend {
+    /// Parses a backend URL and registers its password as a secret.
+    ///
+    /// # Errors
+    /// An unknown scheme, an empty SQLite path or a MongoDB URI without a
+    /// database name.
+    pub fn parse(url: &str) -> Result<Self, CliError> {
+        for password in url_passwords(url) {
+            register_secret(&password);
+        }
+        let url = url.trim();
+        let lower = url.to_ascii_lowercase();
+        let shown = redact_url(url);
+        if lower == "memory:" || lower == "memory://" {
+            return Ok(Backend::Memory);
+        }
+        if let Some(path) = strip_scheme(url, &lower, &["sqlite://", "sqlite:"]) {
+            let path = path.split('?').next().unwrap_or_default();
+            if path.is_empty() {
+                return Err(CliError::new(format!(
+                    "{shown}: a SQLite URL needs a file path (sqlite://PATH)"
+                )));
+            }
+            return Ok(Backend::Sqlite(path.to_owned()));
+        }
+        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+            return Ok(Backend::Postgres(url.to_owned()));
+        }
+        if lower.starts_with("mysql://") {
+            return Ok(Backend::Mysql(url.to_owned()));
+        }
+        if lower.starts_with("mariadb://") {
+            return Ok(Backend::Mysql(format!(
+                "mysql://{}",
+                &url["mariadb://".len()..]
+            )));
+        }
+        if lower.starts_with("mongodb://") || lower.starts_with("mongodb+srv://") {
+            let rest = &url[url.find("://").unwrap_or(0) + 3..];
+            let database = rest
+                .find('/')
+                .map(|i| &rest[i + 1..])
+                .unwrap_or_default()
+                .split(['?', '#'])
+                .next()
+                .unwrap_or_default();
+            if database.is_empty() {
+                return Err(CliError::new(format!(
+                    "{shown}: a MongoDB URL needs a database name (mongodb://HOST/DB)"
+                )));
+            }
+            return Ok(Backend::Mongo {
+                uri: url.to_owned(),
+                database: database.to_owned(),
+            });
+        }
+        if lower.starts_with("redis://")
+            || lower.starts_with("rediss://")
+            || lower.starts_with("redis+unix://")
+            || lower.starts_with("unix://")
+        {
+            return Ok(Backend::Redis(url.to_owned()));
+        }
+        Err(CliError::new(format!(
+            "unknown backend URL {shown:?}: use {URL_FORMS}"
+        )))
+    }
+}
+
+fn strip_scheme<'a>(url: &'a str, lower: &str, schemes: &[&str]) -> Option<&'a str> {
+    schemes
+        .iter()
+        .find(|s| lower.starts_with(*s))
+        .map(|s| &url[s.len()..])
+}
+
+/// Opens the backend at `url` and returns a handle bound to `session`.
+///
+/// # Errors
+/// A bad URL, or the backend's error when it cannot connect (with the URL's
+/// password masked).
+pub async fn open(url: &str, session: &str) -> Result<Box<dyn Adapter>, CliError> {
+    let backend = Backend::parse(url)?;
+    let shown = redact_url(url);
+    let adapter = open_backend(&backend)
+        .await
+        .map_err(|e| CliError::with_context(format_args!("cannot open {shown}"), &e))?;
+    Ok(adapter.session(session))
+}
+
+async fn open_backend(backend: &Backend) -> mtgo_storage::Result<Box<dyn Adapter>> {
+    match backend {
+        Backend::Memory => Ok(Box::new(mtgo_storage::MemoryAdapter::new())),
+        other => Err(mtgo_storage::Error::unsupported(
+            "opening this backend",
+            backend_label(other),
+        )),
+    }
+}
+
+/// The backend's short name, as the library names it.
+pub fn backend_label(backend: &Backend) -> &'static str {
+    match backend {
+        Backend::Memory => "memory",
+        Backend::Sqlite(_) => "sqlite",
+        Backend::Postgres(_) => "postgres",
+        Backend::Mysql(_) => "mysql",
+        Backend::Mongo { .. } => "mongodb",
+        Backend::Redis(_) => "redis",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_scheme() {
+        assert_eq!(Backend::parse("memory:").unwrap(), Backend::Memory);
+        assert_eq!(
+            Backend::parse("sqlite://./a.db").unwrap(),
+            Backend::Sqlite("./a.db".into())
+        );
+        assert_eq!(
+            Backend::parse("sqlite:///tmp/a.db?mode=rwc").unwrap(),
+            Backend::Sqlite("/tmp/a.db".into())
+        );
+        assert!(matches!(
+            Backend::parse("postgresql://u@h/db").unwrap(),
+            Backend::Postgres(_)
+        ));
+        assert_eq!(
+            Backend::parse("mariadb://root@h/test").unwrap(),
+            Backend::Mysql("mysql://root@h/test".into())
+        );
+        assert_eq!(
+            Backend::parse("mongodb://h:27017/mtgo?w=1").unwrap(),
+            Backend::Mongo {
+                uri: "mongodb://h:27017/mtgo?w=1".into(),
+                database: "mtgo".into()
+            }
+        );
+        assert!(Backend::parse("mongodb://h:27017").is_err());
+        assert!(Backend::parse("sqlite://").is_err());
+        assert!(Backend::parse("ftp://x").is_err());
+    }
+}
