@@ -7,6 +7,8 @@ mod bridge;
 mod error;
 pub mod json;
 mod memory;
+#[cfg(feature = "mongodb")]
+pub mod mongo;
 mod normalize;
 #[cfg(feature = "redis")]
 pub mod redis;

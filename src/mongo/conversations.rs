@@ -1,0 +1,69 @@
+//! [`ConversationStore`] on the `conversations` collection.
+
+use super::documents::{SESSION, binary, conversation_from};
+use super::{MongoAdapter, retry_write};
+use crate::store::ConversationStore;
+use crate::{Conversation, Result, unix_now};
+use async_trait::async_trait;
+use bson::doc;
+use futures_util::TryStreamExt;
+
+#[async_trait]
+impl ConversationStore for MongoAdapter {
+    /// One upsert: `created_at` is set only when the document is inserted
+    /// (`$setOnInsert`), `updated_at` on every save.
+    async fn save_conversation(&self, conversation: &Conversation) -> Result<()> {
+        let coll = &self.colls()?.conversations;
+        let now = unix_now();
+        let filter = doc! {
+            SESSION: &self.name,
+            "chat_id": conversation.chat_id,
+            "user_id": conversation.user_id,
+        };
+        let update = doc! {
+            "$set": {
+                "name": &conversation.name,
+                "step": conversation.step,
+                "data": binary(&conversation.data),
+                "updated_at": now,
+            },
+            "$setOnInsert": { "created_at": now },
+        };
+        retry_write("session_chat_user_unique", || {
+            coll.update_one(filter.clone(), update.clone())
+                .upsert(true)
+                .into_future()
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn load_conversation(&self, chat_id: i64, user_id: i64) -> Result<Option<Conversation>> {
+        let found = self
+            .colls()?
+            .conversations
+            .find_one(doc! { SESSION: &self.name, "chat_id": chat_id, "user_id": user_id })
+            .await?;
+        found.as_ref().map(conversation_from).transpose()
+    }
+
+    async fn delete_conversation(&self, chat_id: i64, user_id: i64) -> Result<()> {
+        self.colls()?
+            .conversations
+            .delete_one(doc! { SESSION: &self.name, "chat_id": chat_id, "user_id": user_id })
+            .await?;
+        Ok(())
+    }
+
+    async fn load_conversations(&self) -> Result<Vec<Conversation>> {
+        let docs: Vec<bson::Document> = self
+            .colls()?
+            .conversations
+            .find(doc! { SESSION: &self.name })
+            .sort(doc! { "chat_id": 1, "user_id": 1 })
+            .await?
+            .try_collect()
+            .await?;
+        docs.iter().map(conversation_from).collect()
+    }
+}

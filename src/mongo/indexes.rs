@@ -1,0 +1,117 @@
+//! The collections and their indexes, created idempotently on open.
+
+use crate::Result;
+use bson::{Document, doc};
+use mongodb::options::IndexOptions;
+use mongodb::{Collection, Database, IndexModel};
+
+use super::documents::SESSION;
+
+/// Name of the unique (session, id) index of `peers`: a duplicate key error
+/// on it is the race of two writers inserting one new peer, which a retry
+/// resolves.
+pub(crate) const PEERS_UNIQUE: &str = "session_id_unique";
+
+/// One handle per collection (cheap clones of the database's client).
+#[derive(Clone, Debug)]
+pub(crate) struct Collections {
+    pub(crate) sessions: Collection<Document>,
+    pub(crate) peers: Collection<Document>,
+    pub(crate) conversations: Collection<Document>,
+    pub(crate) dc_auth: Collection<Document>,
+    pub(crate) update_state: Collection<Document>,
+    pub(crate) channel_state: Collection<Document>,
+    pub(crate) update_dedup: Collection<Document>,
+    pub(crate) durable_updates: Collection<Document>,
+}
+
+impl Collections {
+    pub(crate) fn new(db: &Database) -> Self {
+        Self {
+            sessions: db.collection("sessions"),
+            peers: db.collection("peers"),
+            conversations: db.collection("conversations"),
+            dc_auth: db.collection("dc_auth"),
+            update_state: db.collection("update_state"),
+            channel_state: db.collection("channel_state"),
+            update_dedup: db.collection("update_dedup"),
+            durable_updates: db.collection("durable_updates"),
+        }
+    }
+
+    /// Creates every index (and so every collection). Creating an index that
+    /// exists with the same keys and options is a no-op, so this runs on
+    /// every open.
+    pub(crate) async fn create_indexes(&self) -> Result<()> {
+        unique(&self.sessions, "session_unique", doc! { SESSION: 1 }).await?;
+        self.peers
+            .create_indexes([
+                unique_model(PEERS_UNIQUE, doc! { SESSION: 1, "id": 1 }),
+                model(
+                    "session_username_keys",
+                    doc! { SESSION: 1, "username_keys": 1 },
+                ),
+                model("session_phone_key", doc! { SESSION: 1, "phone_key": 1 }),
+            ])
+            .await?;
+        unique(
+            &self.conversations,
+            "session_chat_user_unique",
+            doc! { SESSION: 1, "chat_id": 1, "user_id": 1 },
+        )
+        .await?;
+        unique(
+            &self.dc_auth,
+            "session_dc_unique",
+            doc! { SESSION: 1, "dc_id": 1 },
+        )
+        .await?;
+        unique(&self.update_state, "session_unique", doc! { SESSION: 1 }).await?;
+        unique(
+            &self.channel_state,
+            "session_channel_unique",
+            doc! { SESSION: 1, "channel_id": 1 },
+        )
+        .await?;
+        self.update_dedup
+            .create_indexes([
+                unique_model("session_key_unique", doc! { SESSION: 1, "key": 1 }),
+                model("session_seen_at", doc! { SESSION: 1, "seen_at": 1 }),
+            ])
+            .await?;
+        self.durable_updates
+            .create_indexes([
+                unique_model("session_id_unique", doc! { SESSION: 1, "id": 1 }),
+                model(
+                    "session_created_id",
+                    doc! { SESSION: 1, "created_at": 1, "id": 1 },
+                ),
+            ])
+            .await?;
+        Ok(())
+    }
+}
+
+fn model(name: &str, keys: Document) -> IndexModel {
+    IndexModel::builder()
+        .keys(keys)
+        .options(IndexOptions::builder().name(name.to_owned()).build())
+        .build()
+}
+
+fn unique_model(name: &str, keys: Document) -> IndexModel {
+    IndexModel::builder()
+        .keys(keys)
+        .options(
+            IndexOptions::builder()
+                .name(name.to_owned())
+                .unique(true)
+                .build(),
+        )
+        .build()
+}
+
+async fn unique(coll: &Collection<Document>, name: &str, keys: Document) -> Result<()> {
+    coll.create_index(unique_model(name, keys)).await?;
+    Ok(())
+}

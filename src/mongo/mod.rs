@@ -1,0 +1,282 @@
+//! [`MongoAdapter`]: every store on MongoDB, with the official `mongodb`
+//! driver (feature `mongodb`).
+//!
+//! ```no_run
+//! # async fn run() -> mtgo_storage::Result<()> {
+//! use mtgo_storage::{Adapter, PeerStore, mongo};
+//! let store = mongo::open("mongodb://127.0.0.1:27017", "mtgo").await?;
+//! let bob = store.session("bob"); // another account, same connection pool
+//! assert_eq!(bob.get_peer(1).await?, None);
+//! store.close().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Layout
+//!
+//! One collection per kind: `sessions`, `peers`, `conversations`, `dc_auth`,
+//! `update_state`, `channel_state`, `update_dedup` and `durable_updates`.
+//! Every document carries the session name in `session`, and each collection
+//! has a compound unique index on (`session`, key); `peers` also has indexes
+//! on (`session`, `username_keys`) and (`session`, `phone_key`). All of them
+//! are created on open ([`open`], [`MongoAdapter::new`]); creating them again
+//! is a no-op, so opening is idempotent. (The Go package creates the
+//! conversations collection lazily on first use; here it is created on open
+//! with the others, which an application cannot tell apart.)
+//!
+//! Documents are typed: ids, access hashes and times are `Int64`, auth keys,
+//! state, conversation data and update payloads are BSON binary. Usernames
+//! are matched exactly against their normalized forms
+//! ([`crate::normalize_username`], stored in `username_keys`), phones against
+//! [`crate::normalize_phone`] (`phone_key`): no regular expression, no
+//! collation.
+//!
+//! # Writes
+//!
+//! `save_peers` of more than one peer is one multi-document transaction
+//! holding `update` commands of up to 1,000 upserts each, so 10,000 peers take
+//! about a dozen round trips and are written entirely or not at all. When
+//! the server refuses peers, the error's source is a [`BatchWriteError`]
+//! listing each refused peer with the server's code and message. Write
+//! conflicts with concurrent writers are retried with a randomized backoff,
+//! and so is the duplicate key error two writers inserting one new peer (or
+//! session, conversation, ...) at once can meet: one value ends up stored and
+//! the caller sees no error. Driver errors are [`crate::Error::Backend`] with
+//! the driver's `mongodb::error::Error` as the source.
+//!
+//! # Server
+//!
+//! The adapter uses nothing beyond MongoDB 6.0: `find`, `distinct`,
+//! `findAndModify`, `update`, `insert`, `delete`, `createIndexes` and
+//! multi-document transactions. Transactions need a replica set (a single-node
+//! one is enough) or a sharded cluster, as on any MongoDB server; only
+//! multi-peer batches use them. It is tested against SecantusDB 0.7.0b3, a
+//! MongoDB-wire-compatible server on WiredTiger (see `scripts/services/mongodb.sh`).
+
+mod conversations;
+mod dc_auth;
+mod documents;
+mod error;
+mod indexes;
+mod peers;
+mod session;
+mod update_state;
+
+pub use error::{BatchWriteError, PeerWriteFailure};
+pub use mongodb::Database;
+
+use crate::store::{Adapter, ConversationStore, DcAuthStore, UpdateStateStore};
+use crate::{Error, Result};
+use async_trait::async_trait;
+use indexes::Collections;
+use mongodb::Client;
+use mongodb::options::ClientOptions;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+pub(crate) const BACKEND: &str = "mongodb";
+
+/// Connects to `uri`, uses the database `database`, creates the collections'
+/// indexes, and returns a handle on the session name
+/// [`crate::DEFAULT_SESSION_NAME`]. The spec's `mongodb.Open(uri, db)`.
+///
+/// The adapter owns this client: [`Adapter::close`] shuts it down.
+///
+/// # Errors
+/// [`Error::Backend`] when the URI is invalid, the server cannot be reached
+/// (after the driver's server selection timeout, 30 s unless the URI sets
+/// `serverSelectionTimeoutMS`) or creating the indexes fails.
+pub async fn open(uri: &str, database: &str) -> Result<MongoAdapter> {
+    let mut options = ClientOptions::parse(uri).await?;
+    if options.app_name.is_none() {
+        options.app_name = Some("mtgo-storage".to_owned());
+    }
+    let client = Client::with_options(options)?;
+    MongoAdapter::build(client.database(database), true).await
+}
+
+/// Every store on one MongoDB database.
+///
+/// A handle is bound to one session name; [`Adapter::session`] and
+/// [`MongoAdapter::with_session`] give handles for other names on the same
+/// client and connection pool. See the [module docs](self) for the layout,
+/// the typing of documents and the server requirements.
+#[derive(Clone)]
+pub struct MongoAdapter {
+    name: String,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Database,
+    colls: Collections,
+    owns_client: bool,
+    closed: AtomicBool,
+}
+
+impl fmt::Debug for MongoAdapter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MongoAdapter")
+            .field("session", &self.name)
+            .field("database", &self.inner.db.name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MongoAdapter {
+    /// An adapter on an application's existing database handle (and so its
+    /// client and pool): creates the collections' indexes and returns a
+    /// handle on the session name [`crate::DEFAULT_SESSION_NAME`].
+    ///
+    /// The client stays the application's: [`Adapter::close`] only stops
+    /// this adapter's handles.
+    ///
+    /// # Errors
+    /// [`Error::Backend`] when the server cannot be reached or creating the
+    /// indexes fails.
+    pub async fn new(db: Database) -> Result<Self> {
+        Self::build(db, false).await
+    }
+
+    async fn build(db: Database, owns_client: bool) -> Result<Self> {
+        let colls = Collections::new(&db);
+        colls.create_indexes().await?;
+        Ok(Self {
+            name: crate::DEFAULT_SESSION_NAME.to_owned(),
+            inner: Arc::new(Inner {
+                db,
+                colls,
+                owns_client,
+                closed: AtomicBool::new(false),
+            }),
+        })
+    }
+
+    /// A handle for another session name on the same client.
+    pub fn with_session(&self, name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            inner: Arc::clone(&self.inner),
+        }
+    }
+
+    /// The database the adapter writes to.
+    pub fn database(&self) -> &Database {
+        &self.inner.db
+    }
+
+    fn colls(&self) -> Result<&Collections> {
+        if self.inner.closed.load(Ordering::Acquire) {
+            return Err(Error::Closed { backend: BACKEND });
+        }
+        Ok(&self.inner.colls)
+    }
+
+    fn client(&self) -> &Client {
+        self.inner.db.client()
+    }
+}
+
+/// How long a write keeps retrying conflicts before it reports the last one.
+const RETRY_BUDGET: Duration = Duration::from_secs(60);
+
+/// Sleeps before retry `attempt` (1, 2, ...): a random time up to a cap that
+/// doubles from 2 ms to 256 ms, so competing writers spread out.
+async fn backoff(attempt: u32) {
+    use std::hash::{BuildHasher, Hasher};
+    let cap_ms = 2u64 << attempt.min(7);
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    let ms = 1 + random % cap_ms;
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+}
+
+/// Runs a single-document write, retrying while it meets a duplicate key
+/// error on the unique index `index` (two writers inserting the same new
+/// key: the retry finds the other's document and updates it) or a transient
+/// write conflict.
+async fn retry_write<T, F, Fut>(index: &str, mut op: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = mongodb::error::Result<T>>,
+{
+    let started = std::time::Instant::now();
+    let mut attempt = 0;
+    loop {
+        match op().await {
+            Err(e)
+                if (error::is_duplicate_key(&e, Some(index)) || error::is_transient(&e))
+                    && started.elapsed() < RETRY_BUDGET =>
+            {
+                attempt += 1;
+                backoff(attempt).await;
+            }
+            other => return other.map_err(Error::from),
+        }
+    }
+}
+
+#[async_trait]
+impl Adapter for MongoAdapter {
+    fn backend_name(&self) -> &'static str {
+        BACKEND
+    }
+
+    fn session_name(&self) -> &str {
+        &self.name
+    }
+
+    fn session(&self, name: &str) -> Box<dyn Adapter> {
+        Box::new(self.with_session(name))
+    }
+
+    async fn session_names(&self) -> Result<Vec<String>> {
+        let values = self
+            .colls()?
+            .sessions
+            .distinct(documents::SESSION, bson::Document::new())
+            .await?;
+        let mut names = values
+            .into_iter()
+            .map(|v| match v {
+                bson::Bson::String(s) => Ok(s),
+                other => Err(Error::Corrupt {
+                    what: "mongodb session document",
+                    reason: format!(
+                        "field `session` is {:?}, not a string",
+                        other.element_type()
+                    ),
+                }),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        names.sort();
+        Ok(names)
+    }
+
+    fn conversations(&self) -> Option<&dyn ConversationStore> {
+        Some(self)
+    }
+
+    fn dc_auth(&self) -> Option<&dyn DcAuthStore> {
+        Some(self)
+    }
+
+    fn update_state(&self) -> Option<&dyn UpdateStateStore> {
+        Some(self)
+    }
+
+    /// Marks every handle of this adapter closed (later calls are
+    /// [`Error::Closed`]); if [`open`] made the client, shuts it down too.
+    async fn close(&self) -> Result<()> {
+        if self.inner.closed.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        if self.inner.owns_client {
+            self.client().clone().shutdown().immediate(true).await;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,333 @@
+//! [`PeerStore`] on the `peers` collection, with the batched, transactional
+//! `save_peers`.
+
+use super::documents::{SESSION, peer_doc, peer_from};
+use super::error::{
+    BatchWriteError, DUPLICATE_KEY, PeerWriteFailure, is_duplicate_key, is_transient,
+    message_names_index,
+};
+use super::indexes::PEERS_UNIQUE;
+use super::{BACKEND, MongoAdapter, RETRY_BUDGET, backoff, retry_write};
+use crate::store::PeerStore;
+use crate::{Error, Peer, Result, normalize_phone, normalize_username};
+use async_trait::async_trait;
+use bson::{Bson, Document, RawArrayBuf, RawDocumentBuf, doc};
+use futures_util::TryStreamExt;
+use mongodb::ClientSession;
+use mongodb::error::UNKNOWN_TRANSACTION_COMMIT_RESULT;
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// Upserts per `update` command.
+pub(crate) const CHUNK_PEERS: usize = 1_000;
+/// Bytes of upserts per `update` command (under the 16 MiB command limit).
+const CHUNK_BYTES: usize = 8 * 1024 * 1024;
+/// Server error code of a write conflict between transactions.
+const WRITE_CONFLICT: i32 = 112;
+
+/// One `update` command of a batch and the ids of its peers, in order.
+struct Chunk {
+    command: RawDocumentBuf,
+    ids: Vec<i64>,
+}
+
+/// How running the chunks of a batch failed.
+enum BatchFailure {
+    /// The server refused some peers (write errors in a reply).
+    Refused(Vec<PeerWriteFailure>),
+    /// The command failed as a whole.
+    Driver(mongodb::error::Error),
+}
+
+/// The peers of a batch with repeated ids reduced to the last one, in
+/// ascending id order.
+fn last_wins(peers: &[Peer]) -> Vec<&Peer> {
+    let mut last: HashMap<i64, &Peer> = HashMap::with_capacity(peers.len());
+    for peer in peers {
+        last.insert(peer.id, peer);
+    }
+    let mut out: Vec<&Peer> = last.into_values().collect();
+    out.sort_unstable_by_key(|p| p.id);
+    out
+}
+
+fn raw(doc: &Document) -> Result<RawDocumentBuf> {
+    RawDocumentBuf::from_document(doc).map_err(|e| Error::backend(BACKEND, e))
+}
+
+impl MongoAdapter {
+    /// Splits the upserts of a batch into `update` commands of at most
+    /// [`CHUNK_PEERS`] statements and about [`CHUNK_BYTES`] bytes.
+    fn chunks(&self, peers: &[&Peer]) -> Result<Vec<Chunk>> {
+        let collection = self.colls()?.peers.name().to_owned();
+        let finish = |updates: RawArrayBuf, ids: Vec<i64>| {
+            let mut command = RawDocumentBuf::new();
+            command.append("update", collection.as_str());
+            command.append("updates", updates);
+            command.append("ordered", true);
+            Chunk { command, ids }
+        };
+        let mut out = Vec::with_capacity(peers.len().div_ceil(CHUNK_PEERS));
+        let (mut updates, mut ids, mut bytes) = (RawArrayBuf::new(), Vec::new(), 0usize);
+        for peer in peers {
+            let statement = raw(&doc! {
+                "q": { SESSION: &self.name, "id": peer.id },
+                "u": peer_doc(&self.name, peer),
+                "upsert": true,
+            })?;
+            let size = statement.as_bytes().len();
+            if !ids.is_empty() && (ids.len() == CHUNK_PEERS || bytes + size > CHUNK_BYTES) {
+                out.push(finish(
+                    std::mem::take(&mut updates),
+                    std::mem::take(&mut ids),
+                ));
+                bytes = 0;
+            }
+            updates.push(statement);
+            ids.push(peer.id);
+            bytes += size;
+        }
+        if !ids.is_empty() {
+            out.push(finish(updates, ids));
+        }
+        Ok(out)
+    }
+
+    /// Runs every chunk inside the session's open transaction.
+    async fn run_chunks(
+        &self,
+        session: &mut ClientSession,
+        chunks: &[Chunk],
+    ) -> std::result::Result<(), BatchFailure> {
+        for chunk in chunks {
+            let reply = self
+                .inner
+                .db
+                .run_raw_command(chunk.command.clone())
+                .session(&mut *session)
+                .await
+                .map_err(BatchFailure::Driver)?;
+            let failures = write_errors(&reply, &chunk.ids);
+            if !failures.is_empty() {
+                return Err(BatchFailure::Refused(failures));
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a batch of several peers in one transaction, retrying it while
+    /// it meets conflicts with concurrent writers.
+    async fn save_batch(&self, peers: &[&Peer]) -> Result<()> {
+        let chunks = self.chunks(peers)?;
+        let started = Instant::now();
+        let mut session = self.client().start_session().await?;
+        let mut attempt = 0;
+        loop {
+            session.start_transaction().await?;
+            let outcome = match self.run_chunks(&mut session, &chunks).await {
+                Ok(()) => commit(&mut session).await.map_err(BatchFailure::Driver),
+                Err(failure) => {
+                    // The server may have aborted already; nothing to add then.
+                    let _ = session.abort_transaction().await;
+                    Err(failure)
+                }
+            };
+            let retry = match outcome {
+                Ok(()) => return Ok(()),
+                Err(BatchFailure::Driver(e)) => {
+                    let retry = is_transient(&e) || is_duplicate_key(&e, Some(PEERS_UNIQUE));
+                    if !retry || started.elapsed() >= RETRY_BUDGET {
+                        return Err(e.into());
+                    }
+                    true
+                }
+                Err(BatchFailure::Refused(failures)) => {
+                    let retry = failures.iter().all(is_race);
+                    if !retry || started.elapsed() >= RETRY_BUDGET {
+                        return Err(Error::backend(
+                            BACKEND,
+                            BatchWriteError {
+                                batch_len: peers.len(),
+                                failures,
+                            },
+                        ));
+                    }
+                    true
+                }
+            };
+            debug_assert!(retry);
+            attempt += 1;
+            backoff(attempt).await;
+        }
+    }
+
+    async fn find_newest(&self, filter: Document) -> Result<Option<Peer>> {
+        let found = self
+            .colls()?
+            .peers
+            .find_one(filter)
+            .sort(doc! { "last_updated": -1, "id": -1 })
+            .await?;
+        found.as_ref().map(peer_from).transpose()
+    }
+}
+
+/// Whether a refused write is a conflict that a retry resolves: a write
+/// conflict, or a duplicate key on the (session, id) index (two writers
+/// inserting the same new peer).
+fn is_race(failure: &PeerWriteFailure) -> bool {
+    failure.code == WRITE_CONFLICT
+        || (failure.code == DUPLICATE_KEY && message_names_index(&failure.message, PEERS_UNIQUE))
+}
+
+/// Commits, retrying the commit itself while its result is unknown.
+async fn commit(session: &mut ClientSession) -> mongodb::error::Result<()> {
+    let mut tries = 0;
+    loop {
+        match session.commit_transaction().await {
+            Err(e) if e.contains_label(UNKNOWN_TRANSACTION_COMMIT_RESULT) && tries < 3 => {
+                tries += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The write errors of an `update` reply, with the peer id of each.
+fn write_errors(reply: &Document, ids: &[i64]) -> Vec<PeerWriteFailure> {
+    let Ok(errors) = reply.get_array("writeErrors") else {
+        return Vec::new();
+    };
+    errors
+        .iter()
+        .filter_map(Bson::as_document)
+        .map(|e| {
+            let index = match e.get("index") {
+                Some(Bson::Int32(i)) => usize::try_from(*i).ok(),
+                Some(Bson::Int64(i)) => usize::try_from(*i).ok(),
+                _ => None,
+            };
+            PeerWriteFailure {
+                // An index outside the chunk would be a server bug; 0 then.
+                peer_id: index.and_then(|i| ids.get(i)).copied().unwrap_or(0),
+                code: match e.get("code") {
+                    Some(Bson::Int32(c)) => *c,
+                    Some(Bson::Int64(c)) => i32::try_from(*c).unwrap_or(i32::MAX),
+                    _ => 0,
+                },
+                message: e.get_str("errmsg").unwrap_or_default().to_owned(),
+            }
+        })
+        .collect()
+}
+
+#[async_trait]
+impl PeerStore for MongoAdapter {
+    /// One upsert, retried when it races another writer of the same new peer.
+    async fn save_peer(&self, peer: &Peer) -> Result<()> {
+        let coll = &self.colls()?.peers;
+        let replacement = peer_doc(&self.name, peer);
+        retry_write(PEERS_UNIQUE, || {
+            coll.replace_one(doc! { SESSION: &self.name, "id": peer.id }, &replacement)
+                .upsert(true)
+                .into_future()
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// One document: a plain upsert. More: one transaction of `update`
+    /// commands of up to 1,000 upserts each (see the [module docs](super)).
+    async fn save_peers(&self, peers: &[Peer]) -> Result<()> {
+        let batch = last_wins(peers);
+        match batch.as_slice() {
+            [] => Ok(()),
+            [one] => self.save_peer(one).await,
+            _ => self.save_batch(&batch).await,
+        }
+    }
+
+    async fn get_peer(&self, id: i64) -> Result<Option<Peer>> {
+        let found = self
+            .colls()?
+            .peers
+            .find_one(doc! { SESSION: &self.name, "id": id })
+            .await?;
+        found.as_ref().map(peer_from).transpose()
+    }
+
+    async fn get_peer_by_username(&self, username: &str) -> Result<Option<Peer>> {
+        let key = normalize_username(username);
+        if key.is_empty() {
+            return Ok(None);
+        }
+        self.find_newest(doc! { SESSION: &self.name, "username_keys": key })
+            .await
+    }
+
+    async fn get_peer_by_phone(&self, phone: &str) -> Result<Option<Peer>> {
+        let key = normalize_phone(phone);
+        if key.is_empty() {
+            return Ok(None);
+        }
+        self.find_newest(doc! { SESSION: &self.name, "phone_key": key })
+            .await
+    }
+
+    async fn load_peers(&self) -> Result<Vec<Peer>> {
+        let docs: Vec<Document> = self
+            .colls()?
+            .peers
+            .find(doc! { SESSION: &self.name })
+            .sort(doc! { "id": 1 })
+            .await?
+            .try_collect()
+            .await?;
+        docs.iter().map(peer_from).collect()
+    }
+
+    async fn delete_peer(&self, id: i64) -> Result<()> {
+        self.colls()?
+            .peers
+            .delete_one(doc! { SESSION: &self.name, "id": id })
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::PeerType;
+
+    #[test]
+    fn last_wins_keeps_the_last_of_each_id_sorted() {
+        let mut a = Peer::new(5, PeerType::User, 1);
+        let b = Peer::new(1, PeerType::User, 2);
+        let mut c = a.clone();
+        c.access_hash = 3;
+        a.username = "first".into();
+        let peers = [a, b.clone(), c.clone()];
+        let out = last_wins(&peers);
+        assert_eq!(out, vec![&b, &c]);
+    }
+
+    #[test]
+    fn write_errors_name_the_peer() {
+        let reply = doc! {
+            "ok": 1.0,
+            "writeErrors": [{ "index": 1, "code": 11000, "errmsg": "E11000 index: other dup key" }],
+        };
+        let failures = write_errors(&reply, &[10, 20, 30]);
+        assert_eq!(
+            failures,
+            vec![PeerWriteFailure {
+                peer_id: 20,
+                code: 11000,
+                message: "E11000 index: other dup key".into()
+            }]
+        );
+        assert!(!is_race(&failures[0]));
+        assert!(write_errors(&doc! { "ok": 1.0, "n": 3 }, &[1]).is_empty());
+    }
+}

@@ -1,0 +1,6 @@
+//! The conformance suite against `MongoAdapter` on a MongoDB-wire server
+//! (`MTGO_TEST_MONGODB_URL`, default `mongodb://127.0.0.1:27017`).
+
+mod mongo_support;
+
+mtgo_storage::conformance_tests!(mongo_support::adapter);

@@ -1,0 +1,105 @@
+//! Shared by the MongoDB test binaries: the server URL, and opening an
+//! adapter or a client that skips (or fails, when required) if the server
+//! is unreachable.
+#![allow(dead_code)]
+
+use mtgo_storage::conformance::{service_url, unavailable};
+use mtgo_storage::mongo::{self, MongoAdapter};
+use mtgo_storage::{BoxError, Error};
+use std::time::Duration;
+
+/// The default test server: what `scripts/services/mongodb.sh` starts.
+pub const DEFAULT_URL: &str = "mongodb://127.0.0.1:27017/?serverSelectionTimeoutMS=5000";
+
+/// The database the conformance suite shares (each case has its own
+/// session name).
+pub const SHARED_DB: &str = "mtgo_storage_test";
+
+/// `MTGO_TEST_MONGODB_URL`, or [`DEFAULT_URL`].
+pub fn url() -> String {
+    service_url("mongodb", DEFAULT_URL)
+}
+
+/// A database name no other test or run uses.
+pub fn unique_db(case: &str) -> String {
+    let name = mtgo_storage::conformance::unique_session_name(case);
+    // Database names must be short and free of `.`, `/`, `$` and spaces.
+    let mut db: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    db.truncate(60);
+    db
+}
+
+/// Whether an open error means the server could not be reached.
+pub fn is_unreachable(e: &Error) -> bool {
+    let Some(source) = std::error::Error::source(e) else {
+        return false;
+    };
+    match source.downcast_ref::<mongodb::error::Error>() {
+        Some(driver) => matches!(
+            *driver.kind,
+            mongodb::error::ErrorKind::ServerSelection { .. }
+                | mongodb::error::ErrorKind::Io(_)
+                | mongodb::error::ErrorKind::ConnectionPoolCleared { .. }
+        ),
+        None => false,
+    }
+}
+
+/// `mongo::open` on the test server, bound to `session`; `None` (after a
+/// loud message) if the server is unreachable and not required.
+pub async fn open(db: &str, session: &str) -> Option<MongoAdapter> {
+    match mongo::open(&url(), db).await {
+        Ok(adapter) => Some(adapter.with_session(session)),
+        Err(e) if is_unreachable(&e) => unavailable("mongodb", &chain(&e)),
+        Err(e) => panic!("opening the MongoDB adapter failed: {}", chain(&e)),
+    }
+}
+
+/// The conformance factory: a fresh client per case (each case has its own
+/// runtime) on the shared test database.
+pub async fn adapter(session: String) -> Option<MongoAdapter> {
+    open(SHARED_DB, &session).await
+}
+
+/// A raw driver client on the test server, checked with a ping; `None` as
+/// for [`open`].
+pub async fn client_with(mut options: mongodb::options::ClientOptions) -> Option<mongodb::Client> {
+    options.server_selection_timeout = options
+        .server_selection_timeout
+        .or(Some(Duration::from_secs(5)));
+    let client = mongodb::Client::with_options(options).expect("client options");
+    match client
+        .database("admin")
+        .run_command(bson::doc! { "ping": 1 })
+        .await
+    {
+        Ok(_) => Some(client),
+        Err(e) => unavailable("mongodb", &e),
+    }
+}
+
+/// [`client_with`] the options of [`url`].
+pub async fn client() -> Option<mongodb::Client> {
+    let options = mongodb::options::ClientOptions::parse(url())
+        .await
+        .expect("MTGO_TEST_MONGODB_URL parses");
+    client_with(options).await
+}
+
+/// An error and its sources, for messages.
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(s) = next {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        next = s.source();
+    }
+    out
+}
+
+/// Boxes for `?` in tests.
+pub type TestResult = Result<(), BoxError>;
