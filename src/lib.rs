@@ -10,6 +10,8 @@ mod memory;
 #[cfg(feature = "mongodb")]
 pub mod mongo;
 mod normalize;
+#[cfg(feature = "orm")]
+pub mod orm;
 #[cfg(feature = "redis")]
 pub mod redis;
 pub mod session_string;
@@ -25,6 +27,8 @@ pub use bridge::AdapterStorage;
 pub use error::{BoxError, Error, Result};
 pub use memory::MemoryAdapter;
 pub use normalize::{normalize_phone, normalize_username};
+#[cfg(feature = "orm")]
+pub use orm::{DatabaseConnection, OrmAdapter};
 pub use storage::{PeerCache, Storage};
 pub use store::{
     Adapter, ConversationStore, DcAuthStore, PeerStore, SessionStore, UpdateStateStore,

@@ -1,0 +1,321 @@
+//! [`OrmAdapter`]: one SeaORM adapter for SQLite, PostgreSQL and
+//! MySQL/MariaDB (the spec's GORM adapter).
+//!
+//! The schema is the one of the `mtgo-storage-migration` crate (tables
+//! `mtgo_*`, every primary key starting with the session name); rows decode
+//! into the entities of `mtgo-storage-entity`. Writes are hand-built
+//! statements, each built once: `save_peers` is one transaction of
+//! multi-row upserts, chunked under every database's bind-parameter limit.
+//!
+//! ```no_run
+//! # async fn run() -> mtgo_storage::Result<()> {
+//! use mtgo_storage::{Adapter, PeerStore};
+//! // A SQLite file (created 0600, WAL, synchronous=NORMAL, busy timeout):
+//! let store = mtgo_storage::orm::sqlite::open("session.db").await?;
+//! // or an application's own SeaORM connection (no migration unless asked):
+//! // let store = mtgo_storage::orm::OrmAdapter::new(db);
+//! // store.migrate().await?;
+//! let alice = store.session("alice");
+//! println!("{:?}", alice.get_peer_by_username("@durov").await?);
+//! # Ok(()) }
+//! ```
+
+mod conversations;
+mod dc_auth;
+#[cfg(feature = "mysql")]
+pub mod mysql;
+mod peers;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+mod sessions;
+mod sql;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+mod update_state;
+
+pub use mtgo_storage_entity as entity;
+pub use mtgo_storage_migration::{Migrator, MigratorTrait};
+pub use sea_orm::DatabaseConnection;
+
+use crate::error::{Error, Result};
+use crate::store::{Adapter, ConversationStore, DcAuthStore, UpdateStateStore};
+use async_trait::async_trait;
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, ExecResult, FromQueryResult, QueryResult, RuntimeErr,
+    Statement, Value,
+};
+use sql::{BulkCache, Dialect};
+use std::sync::Arc;
+
+/// The SeaORM adapter: implements [`Adapter`] and every optional store on
+/// any database SeaORM's sqlx drivers support (SQLite, PostgreSQL, MySQL,
+/// MariaDB).
+///
+/// Cloning it, or calling [`Adapter::session`], gives another handle on
+/// the same connection pool. Every row carries the handle's session name.
+#[derive(Clone)]
+pub struct OrmAdapter {
+    inner: Arc<Inner>,
+    name: String,
+}
+
+impl std::fmt::Debug for OrmAdapter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrmAdapter")
+            .field("backend", &self.inner.backend_name)
+            .field("session", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Inner {
+    db: DatabaseConnection,
+    backend_name: &'static str,
+    dialect: Dialect,
+    sql: sessions::Sql,
+    peers: peers::Sql,
+    conversations: conversations::Sql,
+    dc_auth: dc_auth::Sql,
+    update_state: update_state::Sql,
+    bulk: BulkCache,
+}
+
+/// Serializes migrations started from one process, so adapters opened at
+/// the same time do not race creating the tables.
+static MIGRATE_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+impl OrmAdapter {
+    /// An adapter over an application's existing SeaORM connection, bound
+    /// to the session name [`crate::DEFAULT_SESSION_NAME`]. It does not
+    /// touch the schema: call [`OrmAdapter::migrate`] (or run the
+    /// `mtgo-storage-migration` CLI) once if the tables may be missing.
+    ///
+    /// Works with any connection SeaORM's sqlx drivers make (SQLite,
+    /// PostgreSQL, MySQL, MariaDB).
+    pub fn new(db: DatabaseConnection) -> Self {
+        let backend = db.get_database_backend();
+        let backend_name = match backend {
+            DbBackend::Postgres => "postgres",
+            DbBackend::MySql => "mysql",
+            _ => "sqlite",
+        };
+        let d = Dialect(backend);
+        Self {
+            inner: Arc::new(Inner {
+                db,
+                backend_name,
+                dialect: d,
+                sql: sessions::Sql::new(d),
+                peers: peers::Sql::new(d),
+                conversations: conversations::Sql::new(d),
+                dc_auth: dc_auth::Sql::new(d),
+                update_state: update_state::Sql::new(d),
+                bulk: BulkCache::default(),
+            }),
+            name: crate::DEFAULT_SESSION_NAME.to_owned(),
+        }
+    }
+
+    /// Connects to `url` and applies the pending migrations.
+    ///
+    /// `sqlite:` URLs go through [`sqlite::open_url`] (WAL, busy timeout,
+    /// owner-only file), `postgres://`/`postgresql://` through
+    /// [`postgres::open`], `mysql://`/`mariadb://` through [`mysql::open`];
+    /// each needs its cargo feature.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a URL of a database whose feature is off
+    /// or that is not supported; [`Error::Backend`] when connecting or
+    /// migrating fails.
+    pub async fn open(url: &str) -> Result<Self> {
+        let scheme = url.split(':').next().unwrap_or_default();
+        match scheme {
+            #[cfg(feature = "sqlite")]
+            "sqlite" => sqlite::open_url(url).await,
+            #[cfg(feature = "postgres")]
+            "postgres" | "postgresql" => postgres::open(url).await,
+            #[cfg(feature = "mysql")]
+            "mysql" | "mariadb" => mysql::open(url).await,
+            other => Err(Error::invalid(
+                "database url",
+                format!(
+                    "scheme {other:?} is not supported (enabled: {})",
+                    enabled_schemes()
+                ),
+            )),
+        }
+    }
+
+    /// Applies the pending migrations of [`Migrator`] (creating the
+    /// `mtgo_*` tables and the `mtgo_seaql_migrations` bookkeeping table).
+    /// Applying them when none is pending is `Ok(())`.
+    ///
+    /// # Errors
+    /// [`Error::Backend`] when a migration fails.
+    pub async fn migrate(&self) -> Result<()> {
+        let _guard = MIGRATE_LOCK.lock().await;
+        Migrator::up(&self.inner.db, None)
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    /// A handle for another session name on the same connection pool.
+    pub fn with_session(&self, name: &str) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            name: name.to_owned(),
+        }
+    }
+
+    /// The SeaORM connection (for the application's own queries).
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.inner.db
+    }
+
+    fn err(&self, e: DbErr) -> Error {
+        Error::backend(self.inner.backend_name, e)
+    }
+
+    fn backend(&self) -> DbBackend {
+        self.inner.dialect.0
+    }
+
+    fn stmt(&self, sql: &str, values: Vec<Value>) -> Statement {
+        Statement::from_sql_and_values(self.backend(), sql, values)
+    }
+
+    async fn exec(&self, sql: &str, values: Vec<Value>) -> Result<ExecResult> {
+        self.inner
+            .db
+            .execute_raw(self.stmt(sql, values))
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    async fn one<M: FromQueryResult>(&self, sql: &str, values: Vec<Value>) -> Result<Option<M>> {
+        M::find_by_statement(self.stmt(sql, values))
+            .one(&self.inner.db)
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    async fn all<M: FromQueryResult>(&self, sql: &str, values: Vec<Value>) -> Result<Vec<M>> {
+        M::find_by_statement(self.stmt(sql, values))
+            .all(&self.inner.db)
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    async fn rows(&self, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>> {
+        self.inner
+            .db
+            .query_all_raw(self.stmt(sql, values))
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    fn session_value(&self) -> Value {
+        self.name.clone().into()
+    }
+}
+
+fn enabled_schemes() -> &'static str {
+    let schemes: &[&str] = &[
+        #[cfg(feature = "sqlite")]
+        "sqlite",
+        #[cfg(feature = "postgres")]
+        "postgres",
+        #[cfg(feature = "mysql")]
+        "mysql",
+    ];
+    match schemes {
+        [] => "none",
+        ["sqlite"] => "sqlite",
+        ["postgres"] => "postgres",
+        ["mysql"] => "mysql",
+        ["sqlite", "postgres"] => "sqlite, postgres",
+        ["sqlite", "mysql"] => "sqlite, mysql",
+        ["postgres", "mysql"] => "postgres, mysql",
+        _ => "sqlite, postgres, mysql",
+    }
+}
+
+/// Whether a failed transaction may succeed when run again: a deadlock or
+/// serialization failure (PostgreSQL, MySQL/MariaDB) or a busy/locked
+/// database (SQLite).
+pub(crate) fn is_transient(e: &DbErr) -> bool {
+    let (DbErr::Exec(RuntimeErr::SqlxError(e))
+    | DbErr::Query(RuntimeErr::SqlxError(e))
+    | DbErr::Conn(RuntimeErr::SqlxError(e))) = e
+    else {
+        return false;
+    };
+    let Some(db) = e.as_database_error() else {
+        return false;
+    };
+    let code = db.code().unwrap_or_default();
+    match code.as_ref() {
+        // PostgreSQL deadlock / serialization; MySQL deadlock (SQLSTATE).
+        "40P01" | "40001" => true,
+        // MySQL lock wait timeout (SQLSTATE HY000, error 1205) and deadlock.
+        "HY000" => {
+            let msg = db.message();
+            msg.contains("Lock wait timeout") || msg.contains("Deadlock")
+        }
+        // SQLite BUSY (5) and LOCKED (6), with their extended codes.
+        other => other
+            .parse::<i32>()
+            .is_ok_and(|c| matches!(c & 0xff, 5 | 6)),
+    }
+}
+
+/// Converts a stored `i32` back to a port.
+fn port(value: i32, what: &'static str) -> Result<u16> {
+    u16::try_from(value).map_err(|_| Error::Corrupt {
+        what,
+        reason: format!("port {value} is out of range"),
+    })
+}
+
+#[async_trait]
+impl Adapter for OrmAdapter {
+    fn backend_name(&self) -> &'static str {
+        self.inner.backend_name
+    }
+
+    fn session_name(&self) -> &str {
+        &self.name
+    }
+
+    fn session(&self, name: &str) -> Box<dyn Adapter> {
+        Box::new(self.with_session(name))
+    }
+
+    async fn session_names(&self) -> Result<Vec<String>> {
+        let rows = self.rows(&self.inner.sql.session_names, Vec::new()).await?;
+        let mut names = rows
+            .iter()
+            .map(|r| r.try_get_by_index::<String>(0))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))?;
+        // Byte order whatever the database's collation.
+        names.sort();
+        Ok(names)
+    }
+
+    fn conversations(&self) -> Option<&dyn ConversationStore> {
+        Some(self)
+    }
+
+    fn dc_auth(&self) -> Option<&dyn DcAuthStore> {
+        Some(self)
+    }
+
+    fn update_state(&self) -> Option<&dyn UpdateStateStore> {
+        Some(self)
+    }
+
+    async fn close(&self) -> Result<()> {
+        self.inner.db.close_by_ref().await.map_err(|e| self.err(e))
+    }
+}

@@ -1,0 +1,40 @@
+//! MySQL and MariaDB shortcut.
+
+use super::OrmAdapter;
+use crate::error::{Error, Result};
+use sea_orm::SqlxMySqlConnector;
+use sqlx::ConnectOptions;
+use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
+use std::str::FromStr;
+
+/// Connections in the pool.
+pub const POOL_SIZE: u32 = 8;
+
+/// Connects to `url` (`mysql://user:pass@host/db`; `mariadb://` is accepted
+/// too) with a pool of [`POOL_SIZE`] `utf8mb4` connections and applies the
+/// pending migrations.
+///
+/// # Errors
+/// [`Error::Backend`] for a malformed URL or when connecting or migrating
+/// fails.
+pub async fn open(url: &str) -> Result<OrmAdapter> {
+    let err = |e| Error::backend("mysql", e);
+    let url = match url.strip_prefix("mariadb://") {
+        Some(rest) => format!("mysql://{rest}"),
+        None => url.to_owned(),
+    };
+    let options = MySqlConnectOptions::from_str(&url)
+        .map_err(err)?
+        .charset("utf8mb4")
+        .disable_statement_logging();
+    let pool = MySqlPoolOptions::new()
+        .max_connections(POOL_SIZE)
+        .min_connections(1)
+        .test_before_acquire(false)
+        .connect_with(options)
+        .await
+        .map_err(err)?;
+    let adapter = OrmAdapter::new(SqlxMySqlConnector::from_sqlx_mysql_pool(pool));
+    adapter.migrate().await?;
+    Ok(adapter)
+}

@@ -1,0 +1,116 @@
+//! SQLite shortcuts (the spec's `sqlite.Open`): a file in WAL mode or a
+//! private in-memory database, migrated and ready.
+//!
+//! File databases are opened with `journal_mode=WAL`, `synchronous=NORMAL`,
+//! a 10 s busy timeout and `temp_store=MEMORY`, on a pool of a few
+//! connections; a new file is created readable and writable by its owner
+//! only (`0600`), since it holds auth keys. SQLite itself is compiled into
+//! the driver: no system library is needed.
+
+use super::OrmAdapter;
+use crate::error::{Error, Result};
+use sea_orm::SqlxSqliteConnector;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Connections in the pool of a file database.
+pub const POOL_SIZE: u32 = 4;
+/// How long a statement waits for another writer before failing.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn err(e: sqlx::Error) -> Error {
+    Error::backend("sqlite", e)
+}
+
+/// Opens (creating if needed) the SQLite file at `path` and applies the
+/// pending migrations.
+///
+/// # Errors
+/// [`Error::Io`] when the file cannot be created; [`Error::Backend`] when
+/// connecting or migrating fails.
+pub async fn open(path: impl AsRef<Path>) -> Result<OrmAdapter> {
+    let path = path.as_ref();
+    create_private(path)?;
+    open_file(SqliteConnectOptions::new().filename(path)).await
+}
+
+/// A new, private in-memory database (one connection that lives as long as
+/// the adapter), migrated. Every call gives a separate database.
+///
+/// # Errors
+/// [`Error::Backend`] when connecting or migrating fails.
+pub async fn memory() -> Result<OrmAdapter> {
+    open_memory(SqliteConnectOptions::from_str("sqlite::memory:").map_err(err)?).await
+}
+
+/// Opens a `sqlite:` URL: `sqlite::memory:` (or `mode=memory`) as in
+/// [`memory`], anything else as a file as in [`open`] (created `0600` if
+/// absent).
+///
+/// # Errors
+/// [`Error::Backend`] for a malformed URL or when connecting or migrating
+/// fails; [`Error::Io`] when the file cannot be created.
+pub async fn open_url(url: &str) -> Result<OrmAdapter> {
+    let options = SqliteConnectOptions::from_str(url).map_err(err)?;
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        return open_memory(options).await;
+    }
+    create_private(options.get_filename())?;
+    open_file(options).await
+}
+
+/// Creates `path` with mode `0600` if it does not exist yet.
+fn create_private(path: &Path) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::Io(e)),
+    }
+}
+
+async fn open_file(options: SqliteConnectOptions) -> Result<OrmAdapter> {
+    let options = options
+        .create_if_missing(false)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(BUSY_TIMEOUT)
+        .pragma("temp_store", "MEMORY");
+    let pool = SqlitePoolOptions::new()
+        .max_connections(POOL_SIZE)
+        .min_connections(1)
+        .test_before_acquire(false)
+        .connect_with(options)
+        .await
+        .map_err(err)?;
+    finish(pool).await
+}
+
+async fn open_memory(options: SqliteConnectOptions) -> Result<OrmAdapter> {
+    let options = options.pragma("temp_store", "MEMORY");
+    // One connection that is never closed: the database lives in it.
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .test_before_acquire(false)
+        .connect_with(options)
+        .await
+        .map_err(err)?;
+    finish(pool).await
+}
+
+async fn finish(pool: sqlx::SqlitePool) -> Result<OrmAdapter> {
+    let adapter = OrmAdapter::new(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool));
+    adapter.migrate().await?;
+    Ok(adapter)
+}

@@ -1,0 +1,42 @@
+//! The conformance suite against `OrmAdapter` on SQLite (in memory and in a
+//! file), PostgreSQL and MySQL/MariaDB. PostgreSQL and MariaDB cases skip
+//! loudly when the server is unreachable, and fail when `MTGO_TEST_REQUIRE`
+//! names `postgres` / `mysql`.
+
+mod orm_support;
+
+#[cfg(feature = "sqlite")]
+mod sqlite_memory {
+    use mtgo_storage::OrmAdapter;
+
+    async fn factory(session: String) -> Option<OrmAdapter> {
+        let adapter = mtgo_storage::orm::sqlite::memory()
+            .await
+            .expect("open in-memory sqlite");
+        Some(adapter.with_session(&session))
+    }
+
+    mtgo_storage::conformance_tests!(factory);
+}
+
+#[cfg(feature = "sqlite")]
+mod sqlite_file {
+    use mtgo_storage::OrmAdapter;
+
+    async fn factory(session: String) -> Option<OrmAdapter> {
+        let (adapter, _path) = super::orm_support::sqlite_file().await;
+        Some(adapter.with_session(&session))
+    }
+
+    mtgo_storage::conformance_tests!(factory);
+}
+
+#[cfg(feature = "postgres")]
+mod postgres {
+    mtgo_storage::conformance_tests!(super::orm_support::postgres);
+}
+
+#[cfg(feature = "mysql")]
+mod mariadb {
+    mtgo_storage::conformance_tests!(super::orm_support::mysql);
+}

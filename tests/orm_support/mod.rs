@@ -1,0 +1,56 @@
+//! Shared helpers of the OrmAdapter tests: service URLs and factories.
+#![allow(dead_code)]
+
+use mtgo_storage::OrmAdapter;
+use mtgo_storage::conformance::{service_url, unavailable};
+
+/// The error and its sources, for skip messages.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        src = s.source();
+    }
+    out
+}
+
+pub fn postgres_url() -> String {
+    service_url("postgres", "postgres://postgres@127.0.0.1:5432/test")
+}
+
+pub fn mysql_url() -> String {
+    service_url("mysql", "mysql://root@127.0.0.1:3306/test")
+}
+
+/// A migrated PostgreSQL adapter bound to `session`, or `None` (skipped)
+/// when the server is unreachable and not required.
+#[cfg(feature = "postgres")]
+pub async fn postgres(session: String) -> Option<OrmAdapter> {
+    match mtgo_storage::orm::postgres::open(&postgres_url()).await {
+        Ok(a) => Some(a.with_session(&session)),
+        Err(e) => unavailable("postgres", &chain(&e)),
+    }
+}
+
+/// A migrated MySQL/MariaDB adapter bound to `session`, or `None`.
+#[cfg(feature = "mysql")]
+pub async fn mysql(session: String) -> Option<OrmAdapter> {
+    match mtgo_storage::orm::mysql::open(&mysql_url()).await {
+        Ok(a) => Some(a.with_session(&session)),
+        Err(e) => unavailable("mysql", &chain(&e)),
+    }
+}
+
+/// A migrated adapter on a new SQLite file in its own temporary folder
+/// (kept until the process ends), and the file's path.
+#[cfg(feature = "sqlite")]
+pub async fn sqlite_file() -> (OrmAdapter, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir").keep();
+    let path = dir.join("mtgo.db");
+    let adapter = mtgo_storage::orm::sqlite::open(&path)
+        .await
+        .expect("open sqlite file");
+    (adapter, path)
+}
