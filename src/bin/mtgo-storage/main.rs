@@ -6,7 +6,11 @@
 //! 2 for a usage error); passwords in URLs and auth keys are never printed
 //! unless `--show-key` asks for the key.
 
+mod convert;
 mod copy;
+mod export;
+mod import;
+mod info;
 mod migrate;
 mod output;
 mod peers;
@@ -30,6 +34,15 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Show the format of a session string or `.session` file and every
+    /// field it carries.
+    Info(info::Args),
+    /// Print a session string in another format.
+    Convert(convert::Args),
+    /// Save a session string or `.session` file into a backend.
+    Import(import::Args),
+    /// Write a stored session as a session string or `.session` file.
+    Export(export::Args),
     /// Copy sessions, peers, conversations, DC auth keys and update state
     /// between two backends.
     Copy(copy::Args),
@@ -66,6 +79,10 @@ fn main() -> ExitCode {
 
 async fn run(command: Command) -> Result<(), CliError> {
     match command {
+        Command::Info(args) => info::run(args).await,
+        Command::Convert(args) => convert::run(args).await,
+        Command::Import(args) => import::run(args).await,
+        Command::Export(args) => export::run(args).await,
         Command::Copy(args) => copy::run(args).await,
         Command::Migrate(args) => migrate::run(args).await,
         Command::Peers(args) => peers::run(args).await,

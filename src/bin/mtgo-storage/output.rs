@@ -275,6 +275,19 @@ fn redact_urls_in(text: &str) -> String {
     out
 }
 
+/// A short, non-secret fingerprint of an auth key: `key_id:` and the
+/// MTProto auth key id (the low 64 bits of its SHA-1) in hex.
+pub fn key_fingerprint(key: &[u8]) -> String {
+    let digest = sha1_smol::Sha1::from(key).digest().bytes();
+    let id: String = digest[12..20].iter().map(|b| format!("{b:02x}")).collect();
+    format!("key_id:{id}")
+}
+
+/// Lowercase hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

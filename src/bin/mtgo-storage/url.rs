@@ -1,5 +1,6 @@
 //! Backend URLs: `memory:`, `sqlite://PATH`, `postgres://…`, `mysql://…`,
-//! `mongodb://…/DB`, `redis://…`, opened as a `Box<dyn Adapter>`.
+//! `mongodb://…/DB`, `redis://…`, opened as a `Box<dyn Adapter>` (SQL
+//! databases are migrated on open).
 
 use crate::output::{CliError, redact_url, register_secret, url_passwords};
 use mtgo_storage::Adapter;
@@ -121,25 +122,18 @@ pub async fn open(url: &str, session: &str) -> Result<Box<dyn Adapter>, CliError
 }
 
 async fn open_backend(backend: &Backend) -> mtgo_storage::Result<Box<dyn Adapter>> {
-    match backend {
-        Backend::Memory => Ok(Box::new(mtgo_storage::MemoryAdapter::new())),
-        other => Err(mtgo_storage::Error::unsupported(
-            "opening this backend",
-            backend_label(other),
-        )),
-    }
-}
-
-/// The backend's short name, as the library names it.
-pub fn backend_label(backend: &Backend) -> &'static str {
-    match backend {
-        Backend::Memory => "memory",
-        Backend::Sqlite(_) => "sqlite",
-        Backend::Postgres(_) => "postgres",
-        Backend::Mysql(_) => "mysql",
-        Backend::Mongo { .. } => "mongodb",
-        Backend::Redis(_) => "redis",
-    }
+    use mtgo_storage::orm;
+    Ok(match backend {
+        Backend::Memory => Box::new(mtgo_storage::MemoryAdapter::new()),
+        Backend::Sqlite(path) if path == ":memory:" => Box::new(orm::sqlite::memory().await?),
+        Backend::Sqlite(path) => Box::new(orm::sqlite::open(path).await?),
+        Backend::Postgres(url) => Box::new(orm::postgres::open(url).await?),
+        Backend::Mysql(url) => Box::new(orm::mysql::open(url).await?),
+        Backend::Mongo { uri, database } => {
+            Box::new(mtgo_storage::mongo::open(uri, database).await?)
+        }
+        Backend::Redis(url) => Box::new(mtgo_storage::redis::open(url).await?),
+    })
 }
 
 #[cfg(test)]

