@@ -280,3 +280,49 @@ impl Adapter for MongoAdapter {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mongodb::error::{ErrorKind, WriteError, WriteFailure};
+    use std::sync::atomic::AtomicU32;
+
+    /// A duplicate key write error as a server reports it (the shape of a
+    /// `writeErrors` entry).
+    fn duplicate_key(index: &str) -> mongodb::error::Error {
+        let write: WriteError = bson::from_document(bson::doc! {
+            "code": 11000,
+            "errmsg": format!("E11000 duplicate key error collection: db.peers index: {index} dup key: {{ session: \"a\", id: 1 }}"),
+        })
+        .expect("a write error document");
+        ErrorKind::Write(WriteFailure::WriteError(write)).into()
+    }
+
+    #[tokio::test]
+    async fn retry_write_retries_a_duplicate_key_on_its_index() {
+        let calls = AtomicU32::new(0);
+        let out = retry_write("session_id_unique", || async {
+            match calls.fetch_add(1, Ordering::SeqCst) {
+                0 => Err(duplicate_key("session_id_unique")),
+                _ => Ok(7),
+            }
+        })
+        .await;
+        assert_eq!(out.unwrap(), 7);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn retry_write_reports_a_duplicate_key_on_another_index() {
+        let calls = AtomicU32::new(0);
+        let out: Result<()> = retry_write("session_id_unique", || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err(duplicate_key("app_unique_name"))
+        })
+        .await;
+        let err = out.unwrap_err();
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        let source = std::error::Error::source(&err).expect("a source");
+        assert!(source.downcast_ref::<mongodb::error::Error>().is_some());
+    }
+}
