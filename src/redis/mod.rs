@@ -105,10 +105,20 @@ impl From<RedisError> for Error {
     }
 }
 
-/// Connects to the Redis server at `url` (`redis://host:port/db`,
-/// `rediss://` for TLS if the `redis` crate was built with TLS) and returns
-/// an adapter on the session name [`crate::DEFAULT_SESSION_NAME`] with the
-/// default prefix and no expiry. The spec's `redis.Open`.
+/// How long [`open`] and [`RedisAdapter::connect`] wait for a reply before
+/// failing the call: 10 s, room for a `save_peers` of tens of thousands of
+/// peers (the `redis` crate's own default is 500 ms).
+pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The connection-manager settings [`open`] and [`RedisAdapter::connect`]
+/// use: the `redis` crate's reconnect defaults and [`RESPONSE_TIMEOUT`].
+pub fn default_manager_config() -> ConnectionManagerConfig {
+    ConnectionManagerConfig::new().set_response_timeout(Some(RESPONSE_TIMEOUT))
+}
+
+/// Connects to the Redis server at `url` (`redis://host:port/db`) and
+/// returns an adapter on the session name [`crate::DEFAULT_SESSION_NAME`]
+/// with the default prefix and no expiry. The spec's `redis.Open`.
 ///
 /// # Errors
 /// [`Error::Backend`] if the URL is invalid or the server cannot be reached.
@@ -222,20 +232,36 @@ impl RedisAdapter {
     }
 
     /// An adapter over an existing connection manager (clones of it share
-    /// one multiplexed connection), on the session name
+    /// one multiplexed connection; mind its response timeout, see
+    /// [`RedisAdapter::connect_with_config`]), on the session name
     /// [`crate::DEFAULT_SESSION_NAME`], with the default prefix and no
     /// expiry. Does no I/O.
     pub fn new(manager: ConnectionManager) -> Self {
         Self::from_conn(Conn::Single(manager))
     }
 
-    /// Connects a [`ConnectionManager`] for `client` (default reconnect
-    /// settings) and returns [`RedisAdapter::new`] over it.
+    /// Connects a [`ConnectionManager`] for `client` with
+    /// [`default_manager_config`] and returns [`RedisAdapter::new`] over it.
     ///
     /// # Errors
     /// [`Error::Backend`] if the server cannot be reached.
     pub async fn connect(client: Client) -> Result<Self> {
-        Ok(Self::new(ConnectionManager::new(client).await?))
+        Self::connect_with_config(client, default_manager_config()).await
+    }
+
+    /// Like [`RedisAdapter::connect`] with your own reconnect and timeout
+    /// settings. Keep the response timeout above the time your largest
+    /// `save_peers` batch takes on the server.
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the server cannot be reached.
+    pub async fn connect_with_config(
+        client: Client,
+        config: ConnectionManagerConfig,
+    ) -> Result<Self> {
+        Ok(Self::new(
+            ConnectionManager::new_with_config(client, config).await?,
+        ))
     }
 
     /// An adapter over a Redis Cluster connection. All keys of a session

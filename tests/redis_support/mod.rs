@@ -1,0 +1,186 @@
+//! A private `redis-server` for the tests that must control the server
+//! (restart, cluster mode, command statistics). It runs on a free port in a
+//! temporary directory and is stopped when dropped, or when the test process
+//! exits (it is started under a shell that kills it once our end of its
+//! standard input closes).
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A `redis-server` process started by a test.
+pub struct PrivateRedis {
+    pub port: u16,
+    dir: tempfile::TempDir,
+    extra: Vec<String>,
+    child: Option<Child>,
+}
+
+/// Why a private server could not be started (for `unavailable`).
+#[derive(Debug)]
+pub struct StartError(pub String);
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+impl PrivateRedis {
+    /// Starts `redis-server` with persistence on (append-only file, fsync
+    /// always) plus `extra` arguments, and waits until it answers.
+    pub fn start(extra: &[&str]) -> Result<Self, StartError> {
+        let dir = tempfile::tempdir().map_err(|e| StartError(format!("temp dir: {e}")))?;
+        let mut server = Self {
+            port: free_port(),
+            dir,
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+            child: None,
+        };
+        server.spawn()?;
+        Ok(server)
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn spawn(&mut self) -> Result<(), StartError> {
+        let mut args: Vec<String> = vec![
+            "--port".into(),
+            self.port.to_string(),
+            "--bind".into(),
+            "127.0.0.1".into(),
+            "--dir".into(),
+            self.dir.path().display().to_string(),
+            "--appendonly".into(),
+            "yes".into(),
+            "--appendfsync".into(),
+            "always".into(),
+            "--save".into(),
+            "".into(),
+            "--daemonize".into(),
+            "no".into(),
+            "--logfile".into(),
+            PathBuf::from(self.dir.path())
+                .join("redis.log")
+                .display()
+                .to_string(),
+        ];
+        args.extend(self.extra.iter().cloned());
+        // The shell starts redis-server, waits for its standard input to
+        // close (our end is kept in `Child`), then kills the server.
+        let script = r#"redis-server "$@" & pid=$!; echo "$pid" > "$MTGO_REDIS_PIDFILE"; read -r _; kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null"#;
+        let pidfile = self.dir.path().join("server.pid");
+        let _ = std::fs::remove_file(&pidfile);
+        let child = Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .arg("sh")
+            .args(&args)
+            .env("MTGO_REDIS_PIDFILE", &pidfile)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| StartError(format!("cannot run redis-server: {e}")))?;
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Ok(mut conn) = redis::Client::open(self.url()).and_then(|c| c.get_connection()) {
+                let pong: redis::RedisResult<String> = redis::cmd("PING").query(&mut conn);
+                // Loading the append-only file answers LOADING: keep waiting.
+                if pong.is_ok() {
+                    return Ok(());
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let log = std::fs::read_to_string(self.dir.path().join("redis.log")).unwrap_or_default();
+        Err(StartError(format!(
+            "redis-server on port {} did not answer within 15s; log:\n{log}",
+            self.port
+        )))
+    }
+
+    /// Kills the server with SIGKILL (no shutdown save) and waits for it.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            if let Some(stdin) = child.stdin.as_mut() {
+                let _ = stdin.write_all(b"stop\n");
+            }
+            drop(child.stdin.take());
+            let _ = child.wait();
+        }
+        // The port is free once the server is gone.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline
+            && std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Starts the server again on the same port and directory.
+    pub fn restart(&mut self) -> Result<(), StartError> {
+        self.kill();
+        self.spawn()
+    }
+
+    /// A synchronous connection for test assertions.
+    pub fn raw(&self) -> redis::Connection {
+        redis::Client::open(self.url())
+            .and_then(|c| c.get_connection())
+            .expect("connection to the private redis-server")
+    }
+
+    /// `calls` of one command in `INFO commandstats` (0 if never called).
+    pub fn command_calls(&self, command: &str) -> u64 {
+        let info: String = redis::cmd("INFO")
+            .arg("commandstats")
+            .query(&mut self.raw())
+            .expect("INFO commandstats");
+        let prefix = format!("cmdstat_{}:calls=", command.to_lowercase());
+        info.lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .and_then(|rest| rest.split(',').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    }
+
+    pub fn reset_stats(&self) {
+        let _: () = redis::cmd("CONFIG")
+            .arg("RESETSTAT")
+            .query(&mut self.raw())
+            .expect("CONFIG RESETSTAT");
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Starts a private server, or skips (returns `None`) / fails when
+/// `MTGO_TEST_REQUIRE` names redis.
+pub fn start_or_skip(extra: &[&str]) -> Option<PrivateRedis> {
+    match PrivateRedis::start(extra) {
+        Ok(server) => Some(server),
+        Err(e) => mtgo_storage::conformance::unavailable("redis", &e),
+    }
+}
