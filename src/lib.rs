@@ -14,6 +14,8 @@ mod normalize;
 pub mod orm;
 #[cfg(feature = "redis")]
 pub mod redis;
+#[cfg(feature = "sqlite")]
+pub mod session_file;
 pub mod session_string;
 mod storage;
 mod store;

@@ -242,19 +242,26 @@ pub(crate) fn join_host_port(host: &str, port: u16) -> String {
     }
 }
 
-/// Splits Go's `host:port` (IPv6 in brackets). `None` when there is no port.
-pub(crate) fn split_host_port(addr: &str) -> Option<(&str, &str)> {
-    if let Some(rest) = addr.strip_prefix('[') {
+/// Splits Go's `host:port` (IPv6 in brackets) into a non-empty host and a
+/// port. `None` when it is not of that shape.
+pub(crate) fn split_host_port(addr: &str) -> Option<(&str, u16)> {
+    let (host, port) = if let Some(rest) = addr.strip_prefix('[') {
         let (host, after) = rest.split_once(']')?;
-        let port = after.strip_prefix(':')?;
-        Some((host, port))
+        (host, after.strip_prefix(':')?)
     } else {
         let (host, port) = addr.rsplit_once(':')?;
-        if host.contains(':') {
-            return None;
-        }
-        Some((host, port))
+        (host, port)
+    };
+    if host.is_empty()
+        || host.contains(['[', ']'])
+        || (!addr.starts_with('[') && host.contains(':'))
+    {
+        return None;
     }
+    if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((host, port.parse().ok()?))
 }
 
 #[cfg(test)]
@@ -296,10 +303,20 @@ mod tests {
         assert_eq!(join_host_port("2001:db8::1", 80), "[2001:db8::1]:80");
         assert_eq!(
             split_host_port("[2001:db8::1]:80"),
-            Some(("2001:db8::1", "80"))
+            Some(("2001:db8::1", 80))
         );
-        assert_eq!(split_host_port("1.2.3.4:443"), Some(("1.2.3.4", "443")));
-        assert_eq!(split_host_port("2001:db8::1"), None);
-        assert_eq!(split_host_port("1.2.3.4"), None);
+        assert_eq!(split_host_port("1.2.3.4:443"), Some(("1.2.3.4", 443)));
+        for bad in [
+            "2001:db8::1",
+            "1.2.3.4",
+            "[::1]",
+            ":443",
+            "a:",
+            "a:+1",
+            "a:70000",
+            "[[a]]:1",
+        ] {
+            assert_eq!(split_host_port(bad), None, "{bad}");
+        }
     }
 }

@@ -75,14 +75,15 @@ pub fn encode(session: &Session) -> Result<String> {
     Ok(format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(text)))
 }
 
-/// Decodes a gogram string (current or legacy). The port comes from
-/// `ip_addr`, or from [`dc_table`] (443 if unknown) when it has none.
+/// Decodes a gogram string (current or legacy). The address and port come
+/// from `ip_addr` (`host:port`), or from [`dc_table`] when it is empty.
 ///
 /// # Errors
 /// [`crate::Error::InvalidSessionString`] naming `gogram` and the reason: a missing
 /// prefix, invalid base64 or JSON, an auth key that is not 256 bytes, a hash
-/// that does not match the key, a DC id or app id out of range, or a legacy
-/// string without its five fields.
+/// that does not match the key, a DC id or app id out of range, an
+/// `ip_addr` that is not `host:port`, or a legacy string without its five
+/// fields.
 pub fn decode(string: &str) -> Result<Session> {
     let s = string.trim();
     let (key, hash, ip_addr, dc, app_id) = if let Some(rest) = s.strip_prefix(PREFIX) {
@@ -125,20 +126,13 @@ pub fn decode(string: &str) -> Result<Session> {
         auth_key: Some(AuthKey::new(key)),
         ..Session::default()
     };
-    match split_host_port(&ip_addr) {
-        Some((host, port)) => {
-            session.addr = host.to_owned();
-            session.port = port
-                .parse()
-                .map_err(|_| invalid(FORMAT, format!("{port:?} is not a port")))?;
-        }
-        None => {
-            session.addr = ip_addr;
-            session.port = dc_table::lookup(dc, false).map_or(443, |a| a.port);
-        }
-    }
-    if session.addr.is_empty() {
+    if ip_addr.is_empty() {
         dc_table::fill_address(&mut session);
+    } else {
+        let (host, port) = split_host_port(&ip_addr)
+            .ok_or_else(|| invalid(FORMAT, format!("ip_addr {ip_addr:?} is not host:port")))?;
+        session.addr = host.to_owned();
+        session.port = port;
     }
     Ok(session)
 }

@@ -123,8 +123,8 @@ pub fn encode(session: &Session) -> Result<String> {
 /// # Errors
 /// [`crate::Error::InvalidSessionString`] naming `gotgproto` and the reason: invalid
 /// base64 or JSON, a gotd session version other than 1, an auth key that is
-/// not 256 bytes, an auth key id that does not match the key, or an address
-/// without a valid port.
+/// not 256 bytes, an auth key id that does not match the key, or an `Addr`
+/// that is not `host:port`.
 pub fn decode(string: &str) -> Result<Session> {
     let bytes = b64_decode(FORMAT, string.trim())?;
     let outer: Value = serde_json::from_slice(&bytes)
@@ -186,16 +186,13 @@ pub fn decode(string: &str) -> Result<Session> {
         auth_key: Some(AuthKey::new(key)),
         ..Session::default()
     };
-    if let Some((host, port)) = split_host_port(&data.Addr) {
-        session.addr = host.to_owned();
-        session.port = port
-            .parse()
-            .map_err(|_| invalid(FORMAT, format!("{port:?} is not a port")))?;
-    } else if !data.Addr.is_empty() {
-        session.addr = data.Addr;
-        session.port = dc_table::lookup(dc, test_mode).map_or(443, |a| a.port);
-    } else {
+    if data.Addr.is_empty() {
         dc_table::fill_address(&mut session);
+    } else {
+        let (host, port) = split_host_port(&data.Addr)
+            .ok_or_else(|| invalid(FORMAT, format!("Addr {:?} is not host:port", data.Addr)))?;
+        session.addr = host.to_owned();
+        session.port = port;
     }
     Ok(session)
 }

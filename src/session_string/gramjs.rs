@@ -8,7 +8,9 @@
 //! characters) is Telethon's IPv4 layout; otherwise, if the big-endian i16
 //! after the DC id is greater than 100, it is the first bytes of a raw 16-byte
 //! IPv6 address (Telethon's IPv6 layout); otherwise it is the length of the
-//! address text (GramJS's own layout). That is how
+//! address text (GramJS's own layout). Where GramJS's text layout fails on a
+//! 275-byte payload (an IPv6 address whose first group is negative as an
+//! i16, or 101 or less), the Telethon IPv6 layout is used instead. That is how
 //! [`super::decode_any`] tells a GramJS string from a Telethon IPv6 string of
 //! the same length.
 
@@ -99,11 +101,26 @@ pub fn decode_with_layout(string: &str) -> Result<(Layout, Session)> {
         return Ok((Layout::TelethonIpv4, telethon::from_payload(&bytes)?));
     }
     let mut r = Reader::new(FORMAT, &bytes);
-    let dc = r.u8("dc_id")?;
+    r.u8("dc_id")?;
     let len = i16::from_be_bytes(r.array("the address length")?);
     if len > MAX_ADDR_LEN as i16 {
         return Ok((Layout::TelethonIpv6, telethon::from_payload(&bytes)?));
     }
+    match text_layout(&bytes) {
+        Ok(session) => Ok((Layout::Text, session)),
+        // GramJS fails on these (an IPv6 address whose first group is above
+        // 0x7fff or below 101); Telethon's layout still reads them.
+        Err(e) if bytes.len() == telethon::IPV6_PAYLOAD => telethon::from_payload(&bytes)
+            .map(|s| (Layout::TelethonIpv6, s))
+            .map_err(|_| e),
+        Err(e) => Err(e),
+    }
+}
+
+fn text_layout(bytes: &[u8]) -> Result<Session> {
+    let mut r = Reader::new(FORMAT, bytes);
+    let dc = r.u8("dc_id")?;
+    let len = i16::from_be_bytes(r.array("the address length")?);
     let len = usize::try_from(len)
         .ok()
         .filter(|&l| l > 0)
@@ -123,14 +140,11 @@ pub fn decode_with_layout(string: &str) -> Result<(Layout, Session)> {
             ),
         ));
     }
-    Ok((
-        Layout::Text,
-        Session {
-            dc: i32::from(dc),
-            addr,
-            port,
-            auth_key: Some(AuthKey::from(key)),
-            ..Session::default()
-        },
-    ))
+    Ok(Session {
+        dc: i32::from(dc),
+        addr,
+        port,
+        auth_key: Some(AuthKey::from(key)),
+        ..Session::default()
+    })
 }

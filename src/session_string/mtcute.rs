@@ -40,7 +40,7 @@ struct DcOption {
 }
 
 /// Encodes a session as an mtcute (version 3) string. The user id and bot
-/// flag are written when the user id is not 0. When the session has no
+/// flag are written when the user id is not 0 (or the bot flag is set). When the session has no
 /// address, the DC's IPv4 address and port come from [`dc_table`].
 ///
 /// # Errors
@@ -59,7 +59,7 @@ pub fn encode(session: &Session) -> Result<String> {
     write_tl_bytes(&mut dc_option, addr.as_bytes());
     dc_option.extend_from_slice(&i32::from(port).to_le_bytes());
 
-    let has_self = session.user_id != 0;
+    let has_self = session.user_id != 0 || session.is_bot;
     let mut out = Vec::with_capacity(16 + dc_option.len() + key.len());
     out.push(VERSION);
     out.extend_from_slice(&(if has_self { FLAG_SELF } else { 0 }).to_le_bytes());
