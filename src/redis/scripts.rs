@@ -4,6 +4,11 @@
 //! session's key base (`{prefix}:{<session>}:`) in `ARGV[1]`; the other keys
 //! it touches are built from that base, so they share the hash tag and the
 //! slot. Scripts run atomically: no other command sees a half-done write.
+//!
+//! Every script starts with the `#!lua` shebang (Redis 7 and later, and
+//! Valkey): the server then checks, before running it, that it may write
+//! (refusing it whole when out of memory), and on a cluster it refuses a
+//! script that touches a key of another slot than its `KEYS`.
 
 use ::redis::Script;
 use std::sync::LazyLock;
@@ -16,7 +21,7 @@ use std::sync::LazyLock;
 /// peer's old index entries (read from its stored `ix` field) are removed
 /// before the new ones are added, so renamed usernames and phones stop
 /// resolving in the same step.
-pub(crate) const SAVE_PEERS_SRC: &str = r#"
+pub(crate) const SAVE_PEERS_SRC: &str = r#"#!lua
 local base = ARGV[1]
 local ttl = tonumber(ARGV[2])
 local i = 3
@@ -53,7 +58,7 @@ pub(crate) static SAVE_PEERS: LazyLock<Script> = LazyLock::new(|| Script::new(SA
 /// `ARGV[1]` the key base; `ARGV[2]` the id.
 pub(crate) static DELETE_PEER: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
-        r#"
+        r#"#!lua
 local base = ARGV[1]
 local id = ARGV[2]
 local pkey = base .. 'peer:' .. id
@@ -77,7 +82,7 @@ return 0
 /// set instead of returned.
 pub(crate) static LOOKUP: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
-        r#"
+        r#"#!lua
 local out = {}
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local v = redis.call('HMGET', ARGV[1] .. 'peer:' .. id, 'd', 'ix')
@@ -106,7 +111,7 @@ return out
 /// are removed from the set.
 pub(crate) static LOAD_PEERS: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
-        r#"
+        r#"#!lua
 local out = {}
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local d = redis.call('HGET', ARGV[1] .. 'peer:' .. id, 'd')
@@ -126,7 +131,7 @@ return out
 /// `ARGV[1]` the key base. Members of expired conversations are removed.
 pub(crate) static LOAD_CONVERSATIONS: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
-        r#"
+        r#"#!lua
 local out = {}
 for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local v = redis.call('HMGET', ARGV[1] .. 'conv:' .. m, 'n', 's', 'd', 'c', 'u')
@@ -147,7 +152,7 @@ return out
 /// Returns 1 if it was new, 0 otherwise.
 pub(crate) static INSERT_DEDUP: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
-        r#"
+        r#"#!lua
 local ok
 if tonumber(ARGV[2]) > 0 then
   ok = redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2])
@@ -168,7 +173,7 @@ return 1
 /// removed (expired ones are dropped from the index without counting).
 pub(crate) static PRUNE_DEDUP: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
-        r#"
+        r#"#!lua
 local bound = '(' .. ARGV[2]
 local n = 0
 for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', bound)) do
@@ -186,7 +191,7 @@ return n
 /// is a last error, the last error.
 pub(crate) static ENQUEUE_UPDATE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
-        r#"
+        r#"#!lua
 local old = redis.call('HGET', KEYS[2], 'o')
 if old then
   redis.call('ZREM', KEYS[1], old)
@@ -208,7 +213,7 @@ return 0
 /// starts in a member (1-based).
 pub(crate) static LOAD_UPDATES: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
-        r#"
+        r#"#!lua
 local out = {}
 for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, ARGV[2])) do
   local id = string.sub(m, tonumber(ARGV[3]))
@@ -225,7 +230,7 @@ return out
 /// Removes an update. `KEYS[1]` the order index; `KEYS[2]` the update's hash.
 pub(crate) static DELETE_UPDATE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
-        r#"
+        r#"#!lua
 local old = redis.call('HGET', KEYS[2], 'o')
 if old then
   redis.call('ZREM', KEYS[1], old)
@@ -241,7 +246,7 @@ return 0
 /// the update does not exist.
 pub(crate) static MARK_UPDATE_FAILED: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
-        r#"
+        r#"#!lua
 local a = redis.call('HGET', KEYS[1], 'a')
 if not a then
   return -1

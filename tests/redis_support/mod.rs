@@ -17,6 +17,7 @@ pub struct PrivateRedis {
     dir: tempfile::TempDir,
     extra: Vec<String>,
     child: Option<Child>,
+    remove_on_exit: bool,
 }
 
 /// Why a private server could not be started (for `unavailable`).
@@ -46,9 +47,42 @@ impl PrivateRedis {
             dir,
             extra: extra.iter().map(|s| s.to_string()).collect(),
             child: None,
+            remove_on_exit: false,
         };
         server.spawn()?;
         Ok(server)
+    }
+
+    /// Starts a one-node Redis Cluster holding every slot: multi-key
+    /// commands and scripts across slots fail there with CROSSSLOT, as on a
+    /// real cluster. For a server kept in a `static` (never dropped), its
+    /// directory is removed when the test process exits.
+    pub fn start_cluster() -> Result<Self, StartError> {
+        let mut server = Self::start(&["--cluster-enabled", "yes"])?;
+        server.remove_on_exit = true;
+        // Restart the watcher with removal on (the first start had it off).
+        server.restart()?;
+        let mut conn = server.raw();
+        let _: () = redis::cmd("CLUSTER")
+            .arg("ADDSLOTSRANGE")
+            .arg(0)
+            .arg(16383)
+            .query(&mut conn)
+            .map_err(|e| StartError(format!("CLUSTER ADDSLOTSRANGE: {e}")))?;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let info: String = redis::cmd("CLUSTER")
+                .arg("INFO")
+                .query(&mut conn)
+                .map_err(|e| StartError(format!("CLUSTER INFO: {e}")))?;
+            if info.contains("cluster_state:ok") {
+                return Ok(server);
+            }
+            if Instant::now() > deadline {
+                return Err(StartError(format!("cluster not ok after 15s:\n{info}")));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     pub fn url(&self) -> String {
@@ -84,7 +118,7 @@ impl PrivateRedis {
         args.extend(self.extra.iter().cloned());
         // The shell starts redis-server, waits for its standard input to
         // close (our end is kept in `Child`), then kills the server.
-        let script = r#"redis-server "$@" & pid=$!; echo "$pid" > "$MTGO_REDIS_PIDFILE"; read -r _; kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null"#;
+        let script = r#"redis-server "$@" & pid=$!; echo "$pid" > "$MTGO_REDIS_PIDFILE"; read -r _; kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; if [ -n "$MTGO_REDIS_REMOVE" ]; then rm -rf "$MTGO_REDIS_REMOVE"; fi"#;
         let pidfile = self.dir.path().join("server.pid");
         let _ = std::fs::remove_file(&pidfile);
         let child = Command::new("sh")
@@ -93,6 +127,14 @@ impl PrivateRedis {
             .arg("sh")
             .args(&args)
             .env("MTGO_REDIS_PIDFILE", &pidfile)
+            .env(
+                "MTGO_REDIS_REMOVE",
+                if self.remove_on_exit {
+                    self.dir.path().as_os_str()
+                } else {
+                    std::ffi::OsStr::new("")
+                },
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
