@@ -4,6 +4,8 @@
 
 mod auth_key;
 mod bridge;
+#[cfg(feature = "cache")]
+mod cache;
 mod error;
 pub mod json;
 mod memory;
@@ -26,6 +28,8 @@ pub mod conformance;
 
 pub use auth_key::AuthKey;
 pub use bridge::AdapterStorage;
+#[cfg(feature = "cache")]
+pub use cache::{CacheConfig, CacheStats, CachedAdapter};
 pub use error::{BoxError, Error, Result};
 pub use memory::MemoryAdapter;
 pub use normalize::{normalize_phone, normalize_username};
