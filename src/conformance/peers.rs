@@ -128,6 +128,50 @@ pub async fn username_lookup_finds_additional_usernames(adapter: Arc<dyn Adapter
     );
 }
 
+/// Usernames compare exactly once normalized (lowercase, no `@`): names
+/// that differ only by an accent or by `ß`/`ss` are different usernames,
+/// whatever collation the database would apply on its own.
+pub async fn username_lookup_is_exact_after_normalizing(adapter: Arc<dyn Adapter>) {
+    let named = |id: i64, name: &str, last_updated: i64| {
+        let mut p = Peer::new(id, PeerType::User, id);
+        p.username = name.into();
+        p.last_updated = last_updated;
+        p
+    };
+    // The accented and sharp-s peers are older: a lookup that matched them
+    // through an accent- or width-insensitive comparison would still pick
+    // the plain ones, so each plain name is also tested from the other side.
+    let jose = named(1, "jose", 10);
+    let jose_accent = named(2, "Jos\u{e9}", 20);
+    let strasse = named(3, "strasse", 20);
+    let strasse_sharp = named(4, "stra\u{df}e", 10);
+    adapter
+        .save_peers(&[
+            jose.clone(),
+            jose_accent.clone(),
+            strasse.clone(),
+            strasse_sharp.clone(),
+        ])
+        .await
+        .unwrap();
+    for (query, want) in [
+        ("jose", &jose),
+        ("JOSE", &jose),
+        ("jos\u{e9}", &jose_accent),
+        ("JOS\u{c9}", &jose_accent),
+        ("strasse", &strasse),
+        ("STRASSE", &strasse),
+        ("stra\u{df}e", &strasse_sharp),
+    ] {
+        assert_eq!(
+            adapter.get_peer_by_username(query).await.unwrap().as_ref(),
+            Some(want),
+            "query {query:?}"
+        );
+    }
+    assert_eq!(adapter.get_peer_by_username("jos").await.unwrap(), None);
+}
+
 /// When a username moves to another peer, it resolves to the peer with the
 /// greatest `last_updated`, whatever the order of the writes; on equal
 /// times the greater id wins.
