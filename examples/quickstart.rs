@@ -1,13 +1,15 @@
 //! Quickstart: save a session and some peers, read them back, and export the
 //! session as a Telethon string session (key shortened for printing).
 //!
-//! `cargo run --example quickstart`
+//! `cargo run --example quickstart` (writes `quickstart.db`, a SQLite file
+//! created readable by its owner only, in the current folder)
 
-use mtgo_storage::{AdapterStorage, AuthKey, MemoryAdapter, Peer, PeerStore, PeerType, Storage};
+use mtgo_storage::{AdapterStorage, AuthKey, Peer, PeerStore, PeerType, Storage};
 
 #[tokio::main]
 async fn main() -> mtgo_storage::Result<()> {
-    let storage = AdapterStorage::new(MemoryAdapter::new());
+    // A SQLite file (WAL, migrated on open); any other adapter works the same.
+    let storage = AdapterStorage::new(mtgo_storage::orm::sqlite::open("quickstart.db").await?);
 
     // The session: one write for several fields.
     storage

@@ -196,6 +196,7 @@ async fn save_100k(adapter: OrmAdapter) {
             Some(peer(id))
         );
     }
+    orm_support::purge(&adapter).await;
 }
 
 /// A batch whose last chunk fails leaves nothing of the batch written: the
@@ -232,6 +233,7 @@ async fn failed_batch_writes_nothing(adapter: OrmAdapter, bad: Peer) {
     batch.pop();
     adapter.save_peers(&batch).await.unwrap();
     assert_eq!(adapter.load_peers().await.unwrap().len(), 2_500);
+    orm_support::purge(&adapter).await;
 }
 
 /// A peer whose username is longer than the `VARCHAR(255)` username column:

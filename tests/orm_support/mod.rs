@@ -1,8 +1,8 @@
 //! Shared helpers of the OrmAdapter tests: service URLs and factories.
 #![allow(dead_code)]
 
-use mtgo_storage::OrmAdapter;
 use mtgo_storage::conformance::{service_url, unavailable};
+use mtgo_storage::{Adapter, OrmAdapter};
 
 /// The error and its sources, for skip messages.
 pub fn chain(e: &dyn std::error::Error) -> String {
@@ -53,4 +53,36 @@ pub async fn sqlite_file() -> (OrmAdapter, std::path::PathBuf) {
         .await
         .expect("open sqlite file");
     (adapter, path)
+}
+
+/// Deletes every row of the adapter's session name from every `mtgo_*`
+/// table (so large tests do not grow the shared test database).
+pub async fn purge(adapter: &OrmAdapter) {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let db = adapter.connection();
+    let backend = db.get_database_backend();
+    let ph = if backend == DbBackend::Postgres {
+        "$1"
+    } else {
+        "?"
+    };
+    for table in [
+        "mtgo_sessions",
+        "mtgo_peers",
+        "mtgo_peer_usernames",
+        "mtgo_conversations",
+        "mtgo_dc_auth",
+        "mtgo_update_state",
+        "mtgo_channel_state",
+        "mtgo_update_dedup",
+        "mtgo_durable_updates",
+    ] {
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            format!("DELETE FROM {table} WHERE session_name = {ph}"),
+            [adapter.session_name().into()],
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("purging {table}: {e}"));
+    }
 }
