@@ -28,6 +28,9 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(name = "mtgo-storage", version, about, long_about)]
 struct Cli {
+    /// Give up opening a backend after this many seconds.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 10)]
+    connect_timeout: u64,
     #[command(subcommand)]
     command: Command,
 }
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return output::usage_error(e),
     };
+    url::set_connect_timeout(std::time::Duration::from_secs(cli.connect_timeout.max(1)));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

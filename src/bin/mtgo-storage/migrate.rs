@@ -53,7 +53,8 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, CliError> {
     options
         .sqlx_logging(false)
         .max_connections(2)
-        .connect_timeout(std::time::Duration::from_secs(10));
+        .connect_timeout(crate::url::connect_timeout())
+        .acquire_timeout(crate::url::connect_timeout());
     Database::connect(options)
         .await
         .map_err(|e| CliError::with_context(format_args!("cannot open {shown}"), &e))

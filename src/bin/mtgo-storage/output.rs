@@ -33,8 +33,33 @@ pub fn scrub(text: &str) -> String {
     let mut out = redact_urls_in(text);
     let guard = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
     for secret in guard.iter() {
-        out = out.replace(secret.as_str(), "***");
+        out = replace_token(&out, secret);
     }
+    out
+}
+
+/// Replaces each occurrence of `secret` that is not part of a longer word
+/// (so a password `b` does not turn `db` into `d***`).
+fn replace_token(text: &str, secret: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find(secret) {
+        let end = pos + secret.len();
+        let before = rest[..pos].chars().next_back();
+        let after = rest[end..].chars().next();
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        if word(before) || word(after) {
+            // Part of a longer word: keep one character and look further.
+            let step = rest[pos..].chars().next().map_or(1, char::len_utf8);
+            out.push_str(&rest[..pos + step]);
+            rest = &rest[pos + step..];
+        } else {
+            out.push_str(&rest[..pos]);
+            out.push_str("***");
+            rest = &rest[end..];
+        }
+    }
+    out.push_str(rest);
     out
 }
 
@@ -100,19 +125,18 @@ pub fn fail(error: &CliError) -> ExitCode {
 }
 
 /// Handles a clap error: help and version go to standard output with exit
-/// code 0; a usage error is one line on standard error with exit code 2.
+/// code 0; a usage error (a missing subcommand included) is one line on
+/// standard error with exit code 2.
 pub fn usage_error(error: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     match error.kind() {
-        ErrorKind::DisplayHelp
-        | ErrorKind::DisplayVersion
-        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = error.print();
-            if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            }
+            ExitCode::SUCCESS
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprintln!("mtgo-storage: error: a subcommand is required (see `mtgo-storage --help`)");
+            ExitCode::from(2)
         }
         _ => {
             let rendered = error.render().to_string();
@@ -314,6 +338,8 @@ mod tests {
             redact_urls_in("failed (postgres://u:p%40ss@h/db) twice"),
             "failed (postgres://u:***@h/db) twice"
         );
+        assert_eq!(replace_token("db b b2 (b)", "b"), "db *** b2 (***)");
+        assert_eq!(replace_token("x=s3cret", "s3cret"), "x=***");
         assert_eq!(
             url_passwords("postgres://u:p%40ss@h/db"),
             vec!["p%40ss".to_owned(), "p@ss".to_owned()]

@@ -4,6 +4,7 @@
 
 use crate::output::{CliError, redact_url, register_secret, url_passwords};
 use mtgo_storage::Adapter;
+use std::time::Duration;
 
 /// A parsed backend URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,10 +116,32 @@ fn strip_scheme<'a>(url: &'a str, lower: &str, schemes: &[&str]) -> Option<&'a s
 pub async fn open(url: &str, session: &str) -> Result<Box<dyn Adapter>, CliError> {
     let backend = Backend::parse(url)?;
     let shown = redact_url(url);
-    let adapter = open_backend(&backend)
+    let limit = connect_timeout();
+    let adapter = tokio::time::timeout(limit, open_backend(&backend))
         .await
+        .map_err(|_| {
+            CliError::new(format!(
+                "cannot open {shown}: no connection within {} s (see --connect-timeout)",
+                limit.as_secs()
+            ))
+        })?
         .map_err(|e| CliError::with_context(format_args!("cannot open {shown}"), &e))?;
     Ok(adapter.session(session))
+}
+
+static CONNECT_TIMEOUT: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+
+/// Sets how long [`open`] waits for a backend (once, from `--connect-timeout`).
+pub fn set_connect_timeout(limit: Duration) {
+    let _ = CONNECT_TIMEOUT.set(limit);
+}
+
+/// How long [`open`] waits for a backend: `--connect-timeout`, 10 s by default.
+pub fn connect_timeout() -> Duration {
+    CONNECT_TIMEOUT
+        .get()
+        .copied()
+        .unwrap_or(Duration::from_secs(10))
 }
 
 async fn open_backend(backend: &Backend) -> mtgo_storage::Result<Box<dyn Adapter>> {
