@@ -696,3 +696,57 @@ async fn bad_files_give_clear_errors_and_stay_untouched() {
     assert_eq!(store.load_session().await.unwrap(), None);
     assert!(store.load_peers().await.unwrap().is_empty());
 }
+
+/// The same files through a database backend: SQLite via the SeaORM
+/// adapter, two accounts in one database.
+#[tokio::test]
+async fn import_into_and_export_from_the_orm_adapter() {
+    let orm = mtgo_storage::orm::sqlite::memory().await.unwrap();
+    let alice = orm.session("alice");
+    let bob = orm.session("bob");
+    import_untouched(&data("telethon.session"), &*alice)
+        .await
+        .unwrap();
+    import_untouched(&data("pyrogram.session"), &*bob)
+        .await
+        .unwrap();
+    assert_eq!(orm.session_names().await.unwrap(), ["alice", "bob"]);
+
+    let reference = MemoryAdapter::new();
+    session_file::import(data("telethon.session"), &reference)
+        .await
+        .unwrap();
+    assert_eq!(
+        alice.load_peers().await.unwrap(),
+        reference.load_peers().await.unwrap()
+    );
+    assert_eq!(
+        alice
+            .update_state()
+            .unwrap()
+            .load_update_state()
+            .await
+            .unwrap(),
+        reference
+            .update_state()
+            .unwrap()
+            .load_update_state()
+            .await
+            .unwrap()
+    );
+    let b = bob.load_session().await.unwrap().unwrap();
+    assert_eq!(
+        (b.name.as_str(), b.api_id, b.user_id),
+        ("bob", 12345, 123456789)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("from-orm.session");
+    session_file::telethon::export(&*alice, &out).await.unwrap();
+    let again = MemoryAdapter::new();
+    session_file::import(&out, &again).await.unwrap();
+    assert_eq!(
+        ids_types_hashes(&again.load_peers().await.unwrap()),
+        expected_peers()
+    );
+}
