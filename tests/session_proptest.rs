@@ -16,12 +16,16 @@ fn key() -> impl Strategy<Value = AuthKey> {
 /// GramJS string with a 14-byte address, and is read as GramJS reads it.
 fn address(host_names: bool) -> BoxedStrategy<String> {
     let v4 = any::<u32>().prop_map(|n| Ipv4Addr::from(n).to_string());
-    let v6 = (any::<u16>().prop_filter("e::/16", |g| *g != 14), any::<[u16; 7]>()).prop_map(|(first, rest)| {
-        Ipv6Addr::new(
-            first, rest[0], rest[1], rest[2], rest[3], rest[4], rest[5], rest[6],
-        )
-        .to_string()
-    });
+    let v6 = (
+        any::<u16>().prop_filter("e::/16", |g| *g != 14),
+        any::<[u16; 7]>(),
+    )
+        .prop_map(|(first, rest)| {
+            Ipv6Addr::new(
+                first, rest[0], rest[1], rest[2], rest[3], rest[4], rest[5], rest[6],
+            )
+            .to_string()
+        });
     if host_names {
         prop_oneof![v4, v6, "[a-z][a-z0-9-]{2,40}\\.[a-z]{2,6}"].boxed()
     } else {
