@@ -155,3 +155,19 @@ fn no_backtrace_even_when_asked_for() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    // `mtgo-storage schema … | head -1`: the reader goes away early.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("mtgo-storage"))
+        .args(["schema", "--dialect", "postgres"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.is_empty(), "{stderr}");
+    assert!(out.status.success(), "{:?}", out.status);
+}

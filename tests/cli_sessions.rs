@@ -405,3 +405,143 @@ async fn import_and_export_through_every_service() {
         store.session(&name).delete_session().await.unwrap();
     }
 }
+
+fn data(file: &str) -> String {
+    format!("{}/tests/data/{file}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn info_reads_telethon_and_pyrogram_session_files() {
+    let key_hex: String = (0..=255u8).map(|b| format!("{b:02x}")).collect();
+    let t = info_json(&["info", &data("telethon.session"), "--json", "--show-key"]);
+    assert_eq!(t["format"], "telethon-file");
+    assert_eq!(t["dc_id"], 2);
+    assert_eq!(t["server_address"], "149.154.167.51");
+    assert_eq!(t["port"], 443);
+    assert_eq!(t["auth_key"], Value::String(key_hex.clone()));
+    for absent in ["api_id", "test_mode", "user_id", "is_bot"] {
+        assert_eq!(t[absent], Value::Null, "{absent}");
+    }
+    let p = info_json(&["info", &data("pyrogram.session"), "--json"]);
+    assert_eq!(p["format"], "pyrogram-file");
+    assert_eq!(p["dc_id"], 2);
+    assert_eq!(p["api_id"], 12345);
+    assert_eq!(p["user_id"], 123_456_789);
+    assert_eq!(p["is_bot"], false);
+    assert_eq!(p["test_mode"], false);
+    assert_eq!(p["server_address"], Value::Null);
+    assert!(p["auth_key"].as_str().unwrap().starts_with("key_id:"));
+    let text = ok(&["info", &data("telethon.session")]);
+    assert!(text.contains("format:         telethon-file"), "{text}");
+    assert!(text.contains("peers:          9"), "{text}");
+    assert!(!text.contains(&key_hex[..64]), "{text}");
+    // A session file converts like a string.
+    let out = ok(&["convert", &data("pyrogram.session"), "--to", "pyrogram"]);
+    assert_eq!(out, format!("{}\n", first("pyrogram-v2").string));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn session_files_import_and_export() {
+    let (url, dir) = sqlite_url();
+    let out = ok(&[
+        "import",
+        &data("telethon.session"),
+        "--into",
+        &url,
+        "--session",
+        "t",
+    ]);
+    assert!(
+        out.contains("imported a telethon-file session as \"t\"") && out.contains("with 9 peers"),
+        "{out}"
+    );
+    let store = open("sqlite", &url).await.unwrap();
+    let alice = store
+        .session("t")
+        .get_peer_by_username("alice_example")
+        .await
+        .unwrap()
+        .expect("the file's peers were imported");
+    assert_eq!(alice.id, 123_456_789);
+
+    // To a Pyrogram file, with the fields Telethon does not keep.
+    let pyro = dir.path().join("out_pyrogram.session");
+    let r = run(&[
+        "export",
+        "--from",
+        &url,
+        "--session",
+        "t",
+        "--to",
+        "pyrogram-file",
+        "--out",
+        pyro.to_str().unwrap(),
+        "--api-id",
+        "12345",
+        "--user-id",
+        "123456789",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    let p = info_json(&["info", pyro.to_str().unwrap(), "--json"]);
+    assert_eq!(p["format"], "pyrogram-file");
+    assert_eq!(
+        (p["api_id"].clone(), p["user_id"].clone()),
+        (12345.into(), 123_456_789.into())
+    );
+    // The Pyrogram file back into another session gives the same string.
+    ok(&[
+        "import",
+        pyro.to_str().unwrap(),
+        "--into",
+        &url,
+        "--session",
+        "p",
+    ]);
+    let out = ok(&[
+        "export",
+        "--from",
+        &url,
+        "--session",
+        "p",
+        "--to",
+        "pyrogram",
+    ]);
+    assert_eq!(out, format!("{}\n", first("pyrogram-v2").string));
+    assert_eq!(store.session("p").load_peers().await.unwrap().len(), 9);
+
+    // To a Telethon file: owner-only, never over an existing file.
+    let tele = dir.path().join("out_telethon.session");
+    ok(&[
+        "export",
+        "--from",
+        &url,
+        "--session",
+        "t",
+        "--to",
+        "telethon-file",
+        "--out",
+        tele.to_str().unwrap(),
+    ]);
+    let t = info_json(&["info", tele.to_str().unwrap(), "--json"]);
+    assert_eq!(t["format"], "telethon-file");
+    assert_eq!(t["server_address"], "149.154.167.51");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&tele).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let line = fails(&[
+        "export",
+        "--from",
+        &url,
+        "--session",
+        "t",
+        "--to",
+        "telethon-file",
+        "--out",
+        tele.to_str().unwrap(),
+    ]);
+    assert!(line.contains("exists"), "{line}");
+}

@@ -91,9 +91,9 @@ pub fn encode(session: &Session, to: SessionFormat) -> Result<String, CliError> 
 /// An input that does not decode, or a target format that needs a field the
 /// session lacks.
 pub async fn run(args: Args) -> Result<(), CliError> {
-    let mut decoded = info::decode(&args.input)?;
+    let mut decoded = info::decode(&args.input).await?;
     args.overrides.apply(&mut decoded.session);
     let out = encode(&decoded.session, args.to)?;
-    println!("{out}");
+    outln!("{out}");
     Ok(())
 }

@@ -174,11 +174,11 @@ pub async fn run(args: Args) -> Result<(), CliError> {
         if !terminal {
             eprintln!("copied session {name:?}: {counts}");
         }
-        println!("session {name}: {counts}");
+        outln!("session {name}: {counts}");
         total.add(counts);
     }
-    println!("copied {total}");
-    println!("verified on target: {to_shown}");
+    outln!("copied {total}");
+    outln!("verified on target: {to_shown}");
     let _ = from.close().await;
     let _ = to.close().await;
     Ok(())

@@ -5,8 +5,9 @@
 use crate::convert::{self, Overrides};
 use crate::output::{CliError, redact_url};
 use crate::url;
-use mtgo_storage::Session;
+use mtgo_storage::session_file::{self, ExportReport};
 use mtgo_storage::session_string::SessionFormat;
+use mtgo_storage::{Adapter, MemoryAdapter, PeerStore, Session, SessionStore, UpdateStateStore};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -58,16 +59,35 @@ fn parse_target(s: &str) -> Result<Target, String> {
     }
 }
 
-/// Writes a `.session` file of `target` for `session`.
+/// Writes a `.session` file of `target` from `store` (its session, peers
+/// and update state), with `session` as the session record.
 ///
 /// # Errors
-/// The file cannot be written or the session lacks what the file needs.
-fn write_session_file(target: Target, session: &Session, path: &Path) -> Result<(), CliError> {
-    let _ = (target, session);
-    Err(CliError::new(format!(
-        "{}: writing .session files is not available in this build",
-        path.display()
-    )))
+/// The file exists or cannot be written, or the store fails.
+async fn write_session_file(
+    target: Target,
+    store: &dyn Adapter,
+    session: &Session,
+    path: &Path,
+) -> Result<ExportReport, CliError> {
+    // The session record may carry --api-id/--user-id/--bot: export from a
+    // memory copy holding it, the peers and the update state.
+    let copy = MemoryAdapter::new().with_session(store.session_name());
+    copy.save_session(session).await?;
+    copy.save_peers(&store.load_peers().await?).await?;
+    if let Some(from) = store.update_state() {
+        if let Some(state) = from.load_update_state().await? {
+            copy.save_update_state(&state).await?;
+        }
+        for c in from.load_all_channel_pts().await? {
+            copy.save_channel_pts(c.channel_id, c.pts).await?;
+        }
+    }
+    let report = match target {
+        Target::TelethonFile => session_file::telethon::export(&copy, path).await?,
+        _ => session_file::pyrogram::export(&copy, path).await?,
+    };
+    Ok(report)
 }
 
 /// Writes text to a new file readable by its owner only.
@@ -98,11 +118,16 @@ pub async fn run(args: Args) -> Result<(), CliError> {
     }
     let store = url::open(&args.from, &args.session).await?;
     let shown = redact_url(&args.from);
+    let result = export(&args, store.as_ref(), &shown).await;
+    let _ = store.close().await;
+    result
+}
+
+async fn export(args: &Args, store: &dyn Adapter, shown: &str) -> Result<(), CliError> {
     let session = store
         .load_session()
         .await
         .map_err(|e| CliError::with_context(format_args!("reading {shown}"), &e))?;
-    let _ = store.close().await;
     let Some(mut session) = session else {
         return Err(CliError::new(format!(
             "no session {:?} in {shown}",
@@ -111,18 +136,16 @@ pub async fn run(args: Args) -> Result<(), CliError> {
     };
     args.overrides.apply(&mut session);
     match (args.to, &args.out) {
-        (Target::String(format), None) => println!("{}", convert::encode(&session, format)?),
+        (Target::String(format), None) => outln!("{}", convert::encode(&session, format)?),
         (Target::String(format), Some(path)) => {
             write_private(path, &convert::encode(&session, format)?)?;
             eprintln!("wrote a {format} session string to {}", path.display());
         }
         (file, Some(path)) => {
-            write_session_file(file, &session, path)?;
-            eprintln!("wrote {}", path.display());
+            let report = write_session_file(file, store, &session, path).await?;
+            eprintln!("wrote {} with {} peers", path.display(), report.peers);
         }
-        (_, None) => {
-            return Err(CliError::new(NEEDS_OUT));
-        }
+        (_, None) => return Err(CliError::new(NEEDS_OUT)),
     }
     Ok(())
 }

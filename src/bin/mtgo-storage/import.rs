@@ -1,9 +1,11 @@
 //! `mtgo-storage import STRING_OR_FILE --into URL [--session NAME] [--force]`:
 //! saves a session string or `.session` file as a session of a backend.
 
-use crate::info::{self, Decoded};
+use crate::info::{self, Carries, Decoded, Input};
 use crate::output::{CliError, redact_url};
 use crate::url;
+use mtgo_storage::session_file::{self, SessionFileKind};
+use mtgo_storage::{MemoryAdapter, SessionStore};
 use std::path::Path;
 
 /// Arguments of `import`.
@@ -26,15 +28,43 @@ pub struct Args {
     overrides: crate::convert::Overrides,
 }
 
-/// Decodes a Telethon or Pyrogram `.session` file.
+/// Reads a Telethon or Pyrogram `.session` file (read-only) into memory.
 ///
 /// # Errors
-/// A file that is not a session file of either library.
-pub fn decode_file(path: &Path) -> Result<Decoded, CliError> {
-    Err(CliError::new(format!(
-        "{}: reading .session files is not available in this build",
-        path.display()
-    )))
+/// A file that is not a session file of either library, or has no session.
+pub async fn decode_file(path: &Path) -> Result<Decoded, CliError> {
+    let store = MemoryAdapter::new();
+    let report = session_file::import(path, &store).await?;
+    let Some(session) = store.load_session().await? else {
+        return Err(CliError::new(format!(
+            "{}: the session file holds no session",
+            path.display()
+        )));
+    };
+    let (format, carries) = match report.kind {
+        SessionFileKind::Telethon => (
+            "telethon-file",
+            Carries {
+                address: true,
+                ..Carries::default()
+            },
+        ),
+        SessionFileKind::Pyrogram => (
+            "pyrogram-file",
+            Carries {
+                address: false,
+                api_id: session.api_id != 0,
+                test_mode: true,
+                user: true,
+            },
+        ),
+    };
+    Ok(Decoded {
+        format,
+        session,
+        carries,
+        file: Some(report),
+    })
 }
 
 /// Runs `import`.
@@ -43,8 +73,12 @@ pub fn decode_file(path: &Path) -> Result<Decoded, CliError> {
 /// An input that does not decode, a backend that cannot be opened, or a
 /// session already saved under the name (without `--force`).
 pub async fn run(args: Args) -> Result<(), CliError> {
-    let mut decoded = info::decode(&args.input)?;
-    args.overrides.apply(&mut decoded.session);
+    let input = info::read_input(&args.input)?;
+    // Decode first, so a bad input fails before the backend is touched.
+    let decoded = match &input {
+        Input::String(_) => info::decode(&args.input).await?,
+        Input::SessionFile(path) => decode_file(path).await?,
+    };
     let store = url::open(&args.into, &args.session).await?;
     let shown = redact_url(&args.into);
     let context = |what: &str| {
@@ -63,14 +97,57 @@ pub async fn run(args: Args) -> Result<(), CliError> {
             args.session
         )));
     }
-    store
-        .save_session(&decoded.session)
-        .await
-        .map_err(context("writing to"))?;
+    let mut extra = String::new();
+    match &input {
+        Input::String(_) => {
+            let mut session = decoded.session.clone();
+            args.overrides.apply(&mut session);
+            store
+                .save_session(&session)
+                .await
+                .map_err(context("writing to"))?;
+        }
+        Input::SessionFile(path) => {
+            // The file's session, peers and update state go straight in.
+            let report = session_file::import(path, store.as_ref())
+                .await
+                .map_err(context("importing into"))?;
+            if args.overrides.api_id.is_some()
+                || args.overrides.user_id.is_some()
+                || args.overrides.bot
+            {
+                let mut session = store
+                    .load_session()
+                    .await
+                    .map_err(context("reading"))?
+                    .unwrap_or_else(|| decoded.session.clone());
+                args.overrides.apply(&mut session);
+                store
+                    .save_session(&session)
+                    .await
+                    .map_err(context("writing to"))?;
+            }
+            extra = format!(
+                " with {} peers{}{}",
+                report.peers,
+                if report.update_state {
+                    ", the update state"
+                } else {
+                    ""
+                },
+                if report.channels > 0 {
+                    format!(" and {} channel pts", report.channels)
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
     let _ = store.close().await;
-    println!(
-        "imported a {} session as {:?} into {shown}",
-        decoded.format, args.session
+    outln!(
+        "imported a {} session as {:?} into {shown}{extra}",
+        decoded.format,
+        args.session
     );
     Ok(())
 }

@@ -37,6 +37,8 @@ pub struct Decoded {
     pub session: Session,
     /// Which optional fields the input actually carries.
     pub carries: Carries,
+    /// For a `.session` file: its schema version and what else it holds.
+    pub file: Option<mtgo_storage::session_file::ImportReport>,
 }
 
 /// The fields a format carries (the DC id and the auth key always are).
@@ -130,7 +132,7 @@ pub fn read_input(arg: &str) -> Result<Input, CliError> {
 ///
 /// # Errors
 /// As [`read_input`], or the decoder's error naming the format and reason.
-pub fn decode(arg: &str) -> Result<Decoded, CliError> {
+pub async fn decode(arg: &str) -> Result<Decoded, CliError> {
     match read_input(arg)? {
         Input::String(s) => {
             let (format, session) = session_string::decode_any(&s)?;
@@ -138,9 +140,10 @@ pub fn decode(arg: &str) -> Result<Decoded, CliError> {
                 format: format.name(),
                 carries: Carries::of(format, &session, &s),
                 session,
+                file: None,
             })
         }
-        Input::SessionFile(path) => crate::import::decode_file(&path),
+        Input::SessionFile(path) => crate::import::decode_file(&path).await,
     }
 }
 
@@ -173,10 +176,10 @@ pub fn to_json(d: &Decoded, show_key: bool) -> Value {
 /// # Errors
 /// As [`decode`].
 pub async fn run(args: Args) -> Result<(), CliError> {
-    let decoded = decode(&args.input)?;
+    let decoded = decode(&args.input).await?;
     let value = to_json(&decoded, args.show_key);
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&value).map_err(|e| CliError::with_context("JSON", &e))?
         );
@@ -185,33 +188,46 @@ pub async fn run(args: Args) -> Result<(), CliError> {
     let s = &decoded.session;
     let c = decoded.carries;
     let not_carried = "(not carried by this format)";
-    println!("format:         {}", decoded.format);
-    println!("dc_id:          {}", s.dc);
+    outln!("format:         {}", decoded.format);
+    outln!("dc_id:          {}", s.dc);
     if c.address {
-        println!("server_address: {}", s.addr);
-        println!("port:           {}", s.port);
+        outln!("server_address: {}", s.addr);
+        outln!("port:           {}", s.port);
     } else {
         let known = dc_table::lookup(s.dc, s.test_mode)
             .map(|a| format!("{not_carried}; DC table: {}:{}", a.ipv4, a.port))
             .unwrap_or_else(|| not_carried.to_owned());
-        println!("server_address: {known}");
-        println!("port:           {not_carried}");
+        outln!("server_address: {known}");
+        outln!("port:           {not_carried}");
     }
     let opt = |carried: bool, v: String| if carried { v } else { not_carried.to_owned() };
-    println!("api_id:         {}", opt(c.api_id, s.api_id.to_string()));
-    println!(
+    outln!("api_id:         {}", opt(c.api_id, s.api_id.to_string()));
+    outln!(
         "test_mode:      {}",
         opt(c.test_mode, s.test_mode.to_string())
     );
-    println!("user_id:        {}", opt(c.user, s.user_id.to_string()));
-    println!("is_bot:         {}", opt(c.user, s.is_bot.to_string()));
+    outln!("user_id:        {}", opt(c.user, s.user_id.to_string()));
+    outln!("is_bot:         {}", opt(c.user, s.is_bot.to_string()));
     match value["auth_key"].as_str() {
-        Some(k) if args.show_key => println!("auth_key:       {k}"),
-        Some(k) => println!(
+        Some(k) if args.show_key => outln!("auth_key:       {k}"),
+        Some(k) => outln!(
             "auth_key:       {} bytes, {k} (use --show-key to print it)",
             s.auth_key.as_ref().map_or(0, |k| k.len())
         ),
-        None => println!("auth_key:       (none)"),
+        None => outln!("auth_key:       (none)"),
+    }
+    if let Some(file) = &decoded.file {
+        outln!("schema_version: {}", file.schema_version);
+        outln!("peers:          {}", file.peers);
+        outln!(
+            "update_state:   {}{}",
+            if file.update_state { "yes" } else { "no" },
+            if file.channels > 0 {
+                format!(", {} channel pts", file.channels)
+            } else {
+                String::new()
+            }
+        );
     }
     Ok(())
 }

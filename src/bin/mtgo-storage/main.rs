@@ -6,13 +6,16 @@
 //! 2 for a usage error); passwords in URLs and auth keys are never printed
 //! unless `--show-key` asks for the key.
 
+// First, so that its `outln!`/`out!` macros are in scope in every module.
+#[macro_use]
+mod output;
+
 mod convert;
 mod copy;
 mod export;
 mod import;
 mod info;
 mod migrate;
-mod output;
 mod peers;
 mod schema;
 mod url;

@@ -78,7 +78,7 @@ pub async fn run(args: Args) -> Result<(), CliError> {
                 .await
                 .map_err(fail("migrating up"))?;
             let after = pending(&db).await.map_err(fail("reading migrations"))?;
-            println!(
+            outln!(
                 "applied {} migration(s); {} pending",
                 before.len() - after.len(),
                 after.len()
@@ -90,7 +90,7 @@ pub async fn run(args: Args) -> Result<(), CliError> {
                 .await
                 .map_err(fail("migrating down"))?;
             let after = applied(&db).await.map_err(fail("reading migrations"))?;
-            println!(
+            outln!(
                 "reverted {} migration(s); {} applied",
                 before.len() - after.len(),
                 after.len()
@@ -102,7 +102,7 @@ pub async fn run(args: Args) -> Result<(), CliError> {
                 .map_err(fail("reading migrations"))?;
             for m in all {
                 let status = m.status().to_string().to_ascii_lowercase();
-                println!("{status:<8} {}", m.name());
+                outln!("{status:<8} {}", m.name());
             }
         }
     }

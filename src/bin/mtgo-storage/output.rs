@@ -63,6 +63,34 @@ fn replace_token(text: &str, secret: &str) -> String {
     out
 }
 
+/// Writes to standard output; a closed pipe (`mtgo-storage peers … | head`)
+/// ends the process quietly with exit code 0 instead of panicking.
+pub fn write_stdout(args: fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("mtgo-storage: error: writing to standard output: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// `println!` through [`write_stdout`].
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::output::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` through [`write_stdout`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::write_stdout(format_args!($($arg)*))
+    };
+}
+
 /// A failed command: one line of text, printed by [`fail`].
 #[derive(Debug)]
 pub struct CliError {

@@ -71,15 +71,15 @@ pub async fn run(args: Args) -> Result<(), CliError> {
             .await
             .map_err(context(format!("reading {shown}")))?;
         if args.json {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&peers)
                     .map_err(|e| CliError::with_context("JSON", &e))?
             );
         } else {
-            println!("{}", header());
+            outln!("{}", header());
             for p in &peers {
-                println!("{}", row(p));
+                outln!("{}", row(p));
             }
         }
         let _ = store.close().await;
@@ -93,13 +93,13 @@ pub async fn run(args: Args) -> Result<(), CliError> {
         )));
     };
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&peer).map_err(|e| CliError::with_context("JSON", &e))?
         );
     } else {
-        println!("{}", header());
-        println!("{}", row(&peer));
+        outln!("{}", header());
+        outln!("{}", row(&peer));
     }
     Ok(())
 }
@@ -122,7 +122,7 @@ fn row(p: &Peer) -> String {
     format!(
         "{:<20} {:<7} {:<20} {:<32} {:<32} {:<16} {}",
         p.id,
-        p.peer_type,
+        p.peer_type.as_str(),
         p.access_hash,
         or_dash(&usernames),
         or_dash(name.trim()),

@@ -101,6 +101,6 @@ pub async fn run(args: Args) -> Result<(), CliError> {
             text.push_str(";\n");
         }
     }
-    print!("{text}");
+    out!("{text}");
     Ok(())
 }
