@@ -142,3 +142,38 @@ async fn copy_through_redis() {
 async fn copy_through_mongodb() {
     round_trip_through("mongodb").await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn copy_shows_a_progress_bar_on_a_terminal() {
+    let (from, _d1) = sqlite_url();
+    let (to, _d2) = sqlite_url();
+    let src = open("sqlite", &from).await.unwrap();
+    seed(src.session("dave").as_ref()).await;
+    let bin = assert_cmd::cargo::cargo_bin("mtgo-storage");
+    let command = format!(
+        "{} copy --from {from} --to {to} --session dave",
+        bin.display()
+    );
+    // `script` runs the command on a pseudo-terminal (util-linux).
+    let out = match std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("\n*** SKIPPED: `script` (util-linux) is needed for a terminal: {e} ***\n");
+            return;
+        }
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("session dave [") && text.contains("13/13 items"),
+        "no progress bar on a terminal: {text:?}"
+    );
+    assert!(
+        !text.contains("copying session"),
+        "plain lines on a terminal: {text:?}"
+    );
+    assert!(text.contains("copied sessions=1 peers=3 "), "{text:?}");
+}
