@@ -52,9 +52,12 @@
 //! removes the peer's id from them and adds it to the new ones. `save_peers`
 //! sends chunks of [`PEER_CHUNK`] peers, one script call per chunk, all in one
 //! `MULTI`/`EXEC` transaction: one round trip per batch, and no client sees
-//! part of a batch. Redis has no rollback: if a script failed while running
-//! (out of memory, say), the chunks before it stay written and the error is
-//! returned. Lookups resolve the set of ids of a name to the newest peer
+//! part of a batch. The scripts carry the `#!lua` shebang, so a server out
+//! of memory refuses them before they run, which aborts the whole
+//! transaction (nothing written). Redis has no rollback: a script failing
+//! half-way for another reason would leave the chunks before it written
+//! (and the error is returned). The shebang needs Redis 7.0 or later (or
+//! Valkey). Lookups resolve the set of ids of a name to the newest peer
 //! (greatest `last_updated`, then id), as every backend does.
 //!
 //! # Expiry
