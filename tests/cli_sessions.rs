@@ -545,3 +545,28 @@ async fn session_files_import_and_export() {
     ]);
     assert!(line.contains("exists"), "{line}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_reads_standard_input() {
+    let v = first("gramjs");
+    let (url, _dir) = sqlite_url();
+    let out = bin()
+        .args(["import", "-", "--into", &url, "--session", "stdin"])
+        .write_stdin(format!("{}\n", v.string))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = open("sqlite", &url).await.unwrap();
+    let saved = store
+        .session("stdin")
+        .load_session()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(saved.dc, 2);
+    assert_eq!(saved.addr, v.inputs["server_address"].as_str().unwrap());
+}

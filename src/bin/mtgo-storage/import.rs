@@ -75,10 +75,7 @@ pub async fn decode_file(path: &Path) -> Result<Decoded, CliError> {
 pub async fn run(args: Args) -> Result<(), CliError> {
     let input = info::read_input(&args.input)?;
     // Decode first, so a bad input fails before the backend is touched.
-    let decoded = match &input {
-        Input::String(_) => info::decode(&args.input).await?,
-        Input::SessionFile(path) => decode_file(path).await?,
-    };
+    let decoded = info::decode_input(&input).await?;
     let store = url::open(&args.into, &args.session).await?;
     let shown = redact_url(&args.into);
     let context = |what: &str| {

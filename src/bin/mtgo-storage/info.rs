@@ -133,17 +133,25 @@ pub fn read_input(arg: &str) -> Result<Input, CliError> {
 /// # Errors
 /// As [`read_input`], or the decoder's error naming the format and reason.
 pub async fn decode(arg: &str) -> Result<Decoded, CliError> {
-    match read_input(arg)? {
+    decode_input(&read_input(arg)?).await
+}
+
+/// Decodes what [`read_input`] read.
+///
+/// # Errors
+/// The decoder's error naming the format and reason.
+pub async fn decode_input(input: &Input) -> Result<Decoded, CliError> {
+    match input {
         Input::String(s) => {
-            let (format, session) = session_string::decode_any(&s)?;
+            let (format, session) = session_string::decode_any(s)?;
             Ok(Decoded {
                 format: format.name(),
-                carries: Carries::of(format, &session, &s),
+                carries: Carries::of(format, &session, s),
                 session,
                 file: None,
             })
         }
-        Input::SessionFile(path) => crate::import::decode_file(&path).await,
+        Input::SessionFile(path) => crate::import::decode_file(path).await,
     }
 }
 
