@@ -3,7 +3,9 @@
 
 mod cli_support;
 
-use cli_support::{assert_same, fails, ok, open, run, seed, service, session_name, sqlite_url};
+use cli_support::{
+    assert_same, fails, ok, open, purge, run, seed, service, session_name, sqlite_url,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn copy_all_sessions_between_sqlite_files() {
@@ -116,11 +118,7 @@ async fn round_trip_through(service_name: &str) {
     assert_same(src.session(&name).as_ref(), dst.session(&name).as_ref()).await;
 
     // Clean up what this test wrote to the shared service.
-    let m = middle.session(&name);
-    m.delete_session().await.unwrap();
-    for p in m.load_peers().await.unwrap() {
-        m.delete_peer(p.id).await.unwrap();
-    }
+    purge(middle.session(&name).as_ref()).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

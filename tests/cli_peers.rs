@@ -3,7 +3,7 @@
 
 mod cli_support;
 
-use cli_support::{fails, ok, open, seed, service, session_name, sqlite_url};
+use cli_support::{fails, ok, open, purge, seed, service, session_name, sqlite_url};
 use serde_json::Value;
 
 fn peer_json(args: &[&str]) -> Value {
@@ -96,9 +96,6 @@ async fn peers_on_every_service() {
         let handle = store.session(&name);
         seed(handle.as_ref()).await;
         check_lookups(&url, &name);
-        for p in handle.load_peers().await.unwrap() {
-            handle.delete_peer(p.id).await.unwrap();
-        }
-        handle.delete_session().await.unwrap();
+        purge(handle.as_ref()).await;
     }
 }

@@ -328,3 +328,26 @@ pub async fn assert_same(a: &dyn Adapter, b: &dyn Adapter) {
         "durable queues differ"
     );
 }
+
+/// Removes what [`seed`] wrote to a shared service that the store traits
+/// can delete: the session, peers, conversations and queued updates (DC
+/// keys, update state and channel pts have no delete and stay behind under
+/// the test's unique session name).
+pub async fn purge(store: &dyn Adapter) {
+    for p in store.load_peers().await.unwrap() {
+        store.delete_peer(p.id).await.unwrap();
+    }
+    if let Some(c) = store.conversations() {
+        for conv in c.load_conversations().await.unwrap() {
+            c.delete_conversation(conv.chat_id, conv.user_id)
+                .await
+                .unwrap();
+        }
+    }
+    if let Some(u) = store.update_state() {
+        for q in u.load_updates(1000).await.unwrap() {
+            u.delete_update(&q.id).await.unwrap();
+        }
+    }
+    store.delete_session().await.unwrap();
+}
