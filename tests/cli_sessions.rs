@@ -570,3 +570,24 @@ async fn import_reads_standard_input() {
     assert_eq!(saved.dc, 2);
     assert_eq!(saved.addr, v.inputs["server_address"].as_str().unwrap());
 }
+
+#[test]
+fn info_shows_the_address_a_kurigram_style_file_keeps() {
+    // Kurigram's later layouts add sessions.server_address and port.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kurigram.session");
+    std::fs::copy(data("pyrogram.session"), &path).unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "ALTER TABLE sessions ADD COLUMN server_address TEXT; \
+             ALTER TABLE sessions ADD COLUMN port INTEGER; \
+             UPDATE sessions SET server_address = '149.154.167.99', port = 8443;",
+        )
+        .unwrap();
+    let k = info_json(&["info", path.to_str().unwrap(), "--json"]);
+    assert_eq!(k["format"], "pyrogram-file");
+    assert_eq!(k["server_address"], "149.154.167.99");
+    assert_eq!(k["port"], 8443);
+    assert_eq!(k["api_id"], 12345);
+}

@@ -52,7 +52,8 @@ pub async fn decode_file(path: &Path) -> Result<Decoded, CliError> {
         SessionFileKind::Pyrogram => (
             "pyrogram-file",
             Carries {
-                address: false,
+                // Kurigram's later layouts keep the address; Pyrogram's do not.
+                address: has_column(path, "sessions", "server_address").await,
                 api_id: session.api_id != 0,
                 test_mode: true,
                 user: true,
@@ -65,6 +66,28 @@ pub async fn decode_file(path: &Path) -> Result<Decoded, CliError> {
         carries,
         file: Some(report),
     })
+}
+
+/// Whether a table of an SQLite file has a column (the file is opened
+/// read-only and immutable; any error reads as "no").
+async fn has_column(path: &Path, table: &str, column: &str) -> bool {
+    use sqlx::{ConnectOptions, Row};
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .immutable(true);
+    let Ok(mut conn) = options.connect().await else {
+        return false;
+    };
+    let found = sqlx::query("SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?")
+        .bind(table)
+        .bind(column)
+        .fetch_one(&mut conn)
+        .await
+        .map(|row| row.get::<i64, _>(0) > 0)
+        .unwrap_or(false);
+    let _ = sqlx::Connection::close(conn).await;
+    found
 }
 
 /// Runs `import`.
