@@ -111,6 +111,36 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.finish();
+
+    // Leave nothing behind on the server.
+    rt.block_on(async {
+        let mut conn = conn.clone();
+        for pattern in ["mtgo-bench:*", "mtgo-bench-raw:*"] {
+            let mut cursor: u64 = 0;
+            loop {
+                let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(pattern)
+                    .arg("COUNT")
+                    .arg(10_000)
+                    .query_async(&mut conn)
+                    .await
+                    .unwrap();
+                if !keys.is_empty() {
+                    let _: () = redis::cmd("UNLINK")
+                        .arg(&keys)
+                        .query_async(&mut conn)
+                        .await
+                        .unwrap();
+                }
+                if next == 0 {
+                    break;
+                }
+                cursor = next;
+            }
+        }
+    });
 }
 
 criterion_group!(benches, bench);

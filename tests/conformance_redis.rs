@@ -1,15 +1,25 @@
 //! The conformance suite against `RedisAdapter` on a real Redis server
 //! (`MTGO_TEST_REDIS_URL`, default `redis://127.0.0.1:6379`). Each case gets
-//! its own session name, so its keys never meet another case's.
+//! its own session name, so its keys never meet another case's, and its keys
+//! are deleted when the case ends.
 #![cfg(all(feature = "redis", feature = "testing"))]
 
-use mtgo_storage::conformance::{service_url, unavailable};
-use mtgo_storage::redis::RedisAdapter;
+mod redis_support;
 
-async fn redis(session: String) -> Option<RedisAdapter> {
+use mtgo_storage::conformance::{service_url, unavailable};
+use redis_support::{PurgeOnDrop, Purging};
+
+async fn redis(session: String) -> Option<Purging> {
     let url = service_url("redis", "redis://127.0.0.1:6379");
     match mtgo_storage::redis::open(&url).await {
-        Ok(adapter) => Some(adapter.with_session(&session)),
+        Ok(adapter) => Some(Purging {
+            inner: adapter.with_session(&session),
+            _purge: PurgeOnDrop {
+                url,
+                prefix: mtgo_storage::redis::DEFAULT_PREFIX.to_owned(),
+                session,
+            },
+        }),
         Err(e) => unavailable("redis", &e),
     }
 }

@@ -14,6 +14,7 @@ use mtgo_storage::{
     Session, SessionStore,
 };
 use redis::AsyncCommands;
+use redis_support::PurgeOnDrop;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,11 +32,22 @@ async fn manager() -> Option<ConnectionManager> {
     }
 }
 
-/// An adapter on a unique session name, and a raw connection for checks.
-async fn adapter(case: &str) -> Option<(RedisAdapter, ConnectionManager)> {
+/// Deletes the keys of a test session when the test ends.
+fn purge(prefix: &str, session: &str) -> PurgeOnDrop {
+    PurgeOnDrop {
+        url: url(),
+        prefix: prefix.to_owned(),
+        session: session.to_owned(),
+    }
+}
+
+/// An adapter on a unique session name, a raw connection for checks, and
+/// the guard deleting the session's keys at the end.
+async fn adapter(case: &str) -> Option<(RedisAdapter, ConnectionManager, PurgeOnDrop)> {
     let raw = manager().await?;
-    let adapter = RedisAdapter::new(raw.clone()).with_session(&unique_session_name(case));
-    Some((adapter, raw))
+    let name = unique_session_name(case);
+    let adapter = RedisAdapter::new(raw.clone()).with_session(&name);
+    Some((adapter, raw, purge("mtgo", &name)))
 }
 
 /// Every key of a session, found with SCAN (fine in a test; the adapter
@@ -85,6 +97,7 @@ fn hash_tag(key: &str) -> Option<&str> {
 async fn open_new_and_connect_share_one_store() {
     let Some(raw) = manager().await else { return };
     let name = unique_session_name("constructors");
+    let _purge = purge("mtgo", &name);
     let a = mtgo_storage::redis::open(&url())
         .await
         .unwrap()
@@ -128,10 +141,11 @@ async fn open_new_and_connect_share_one_store() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn prefixes_separate_stores_and_reject_braces() {
-    let Some((adapter, mut raw)) = adapter("prefix").await else {
+    let Some((adapter, mut raw, _purge)) = adapter("prefix").await else {
         return;
     };
     let other = adapter.clone().with_prefix("mtgo-test-other").unwrap();
+    let _purge_other = purge("mtgo-test-other", other.session_name());
     assert_eq!(other.prefix(), "mtgo-test-other");
     assert_eq!(other.session_name(), adapter.session_name());
     adapter.save_peer(&full_peer(5)).await.unwrap();
@@ -161,8 +175,12 @@ async fn every_key_of_a_session_shares_its_hash_tag() {
         format!("{}{{with}}braces%", unique_session_name("tag")),
         String::new(),
     ] {
+        let prefix = format!("mtgo-test-{}", unique_session_name("p"));
+        // The prefix is unique: purge all of it (names with braces are
+        // encoded in their keys).
+        let _purge = purge(&prefix, "");
         let store = RedisAdapter::new(raw.clone())
-            .with_prefix(&format!("mtgo-test-{}", unique_session_name("p")))
+            .with_prefix(&prefix)
             .unwrap()
             .with_session(&name);
         store.save_session(&full_session()).await.unwrap();
@@ -237,7 +255,7 @@ async fn index(raw: &mut ConnectionManager, base: &str, suffix: &str) -> BTreeSe
 
 #[tokio::test(flavor = "multi_thread")]
 async fn renames_back_and_forth_leave_no_stale_index_entries() {
-    let Some((store, mut raw)) = adapter("rename").await else {
+    let Some((store, mut raw, _purge)) = adapter("rename").await else {
         return;
     };
     let base = store.key_base().to_owned();
@@ -336,7 +354,7 @@ async fn renames_back_and_forth_leave_no_stale_index_entries() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn concurrent_renames_keep_exactly_one_name() {
-    let Some((store, mut raw)) = adapter("concurrent-rename").await else {
+    let Some((store, mut raw, _purge)) = adapter("concurrent-rename").await else {
         return;
     };
     let store = Arc::new(store);
@@ -373,7 +391,7 @@ async fn concurrent_renames_keep_exactly_one_name() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn expiry_times_apply_to_peers_conversations_and_dedup_keys() {
-    let Some((store, mut raw)) = adapter("ttl").await else {
+    let Some((store, mut raw, _purge)) = adapter("ttl").await else {
         return;
     };
     let ttl = Some(Duration::from_millis(300));
@@ -466,7 +484,7 @@ async fn expiry_times_apply_to_peers_conversations_and_dedup_keys() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn binary_values_round_trip_byte_for_byte() {
-    let Some((store, _raw)) = adapter("binary").await else {
+    let Some((store, _raw, _purge)) = adapter("binary").await else {
         return;
     };
     let every_byte: Vec<u8> = (0..=255u8).chain((0..=255u8).rev()).collect();
@@ -551,7 +569,7 @@ async fn binary_values_round_trip_byte_for_byte() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn durable_queue_orders_extreme_created_at_exactly() {
-    let Some((store, _raw)) = adapter("durable-order").await else {
+    let Some((store, _raw, _purge)) = adapter("durable-order").await else {
         return;
     };
     let updates = store.update_state().unwrap();
@@ -604,7 +622,7 @@ async fn durable_queue_orders_extreme_created_at_exactly() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn closed_adapter_refuses_operations() {
-    let Some((store, _raw)) = adapter("close").await else {
+    let Some((store, _raw, _purge)) = adapter("close").await else {
         return;
     };
     let other = store.session("other");
@@ -622,7 +640,7 @@ async fn closed_adapter_refuses_operations() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn debug_shows_no_secrets() {
-    let Some((store, _raw)) = adapter("debug").await else {
+    let Some((store, _raw, _purge)) = adapter("debug").await else {
         return;
     };
     let text = format!("{store:?}");

@@ -226,3 +226,149 @@ pub fn start_or_skip(extra: &[&str]) -> Option<PrivateRedis> {
         Err(e) => mtgo_storage::conformance::unavailable("redis", &e),
     }
 }
+
+/// Deletes every key matching `{prefix}:{<session>*` (the session's keys and
+/// those of sessions named after it, such as `<session>-other`) and their
+/// names in `{prefix}:sessions` from the server at `url`. Test clean-up only: it scans, which the adapter never
+/// does.
+pub fn purge_session_keys(url: &str, prefix: &str, session: &str) {
+    let Ok(mut conn) = redis::Client::open(url).and_then(|c| c.get_connection()) else {
+        return;
+    };
+    let mut pattern = format!("{prefix}:{{");
+    for c in session.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('*');
+    let mut cursor: u64 = 0;
+    loop {
+        let Ok((next, keys)): redis::RedisResult<(u64, Vec<Vec<u8>>)> = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(&pattern)
+            .arg("COUNT")
+            .arg(10_000)
+            .query(&mut conn)
+        else {
+            return;
+        };
+        if !keys.is_empty() {
+            let _: redis::RedisResult<i64> = redis::cmd("UNLINK").arg(&keys).query(&mut conn);
+        }
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+    let names_key = format!("{prefix}:sessions");
+    let names: Vec<String> = redis::cmd("SMEMBERS")
+        .arg(&names_key)
+        .query(&mut conn)
+        .unwrap_or_default();
+    let ours: Vec<&String> = names.iter().filter(|n| n.starts_with(session)).collect();
+    if !ours.is_empty() {
+        let _: redis::RedisResult<i64> = redis::cmd("SREM")
+            .arg(&names_key)
+            .arg(ours)
+            .query(&mut conn);
+    }
+}
+
+/// Removes a test session's keys from the shared server when dropped (also
+/// when the test panics), so test runs do not pile up data.
+pub struct PurgeOnDrop {
+    pub url: String,
+    pub prefix: String,
+    pub session: String,
+}
+
+impl Drop for PurgeOnDrop {
+    fn drop(&mut self) {
+        purge_session_keys(&self.url, &self.prefix, &self.session);
+    }
+}
+
+/// A [`RedisAdapter`] that purges its session's keys when dropped: what the
+/// conformance factory on the shared server returns.
+pub struct Purging {
+    pub inner: mtgo_storage::redis::RedisAdapter,
+    pub _purge: PurgeOnDrop,
+}
+
+mod purging_impl {
+    use super::Purging;
+    use async_trait::async_trait;
+    use mtgo_storage::{
+        Adapter, ConversationStore, DcAuthStore, Peer, PeerStore, Result, Session, SessionStore,
+        UpdateStateStore,
+    };
+
+    #[async_trait]
+    impl SessionStore for Purging {
+        async fn load_session(&self) -> Result<Option<Session>> {
+            self.inner.load_session().await
+        }
+        async fn save_session(&self, session: &Session) -> Result<()> {
+            self.inner.save_session(session).await
+        }
+        async fn delete_session(&self) -> Result<()> {
+            self.inner.delete_session().await
+        }
+    }
+
+    #[async_trait]
+    impl PeerStore for Purging {
+        async fn save_peer(&self, peer: &Peer) -> Result<()> {
+            self.inner.save_peer(peer).await
+        }
+        async fn save_peers(&self, peers: &[Peer]) -> Result<()> {
+            self.inner.save_peers(peers).await
+        }
+        async fn get_peer(&self, id: i64) -> Result<Option<Peer>> {
+            self.inner.get_peer(id).await
+        }
+        async fn get_peer_by_username(&self, username: &str) -> Result<Option<Peer>> {
+            self.inner.get_peer_by_username(username).await
+        }
+        async fn get_peer_by_phone(&self, phone: &str) -> Result<Option<Peer>> {
+            self.inner.get_peer_by_phone(phone).await
+        }
+        async fn load_peers(&self) -> Result<Vec<Peer>> {
+            self.inner.load_peers().await
+        }
+        async fn delete_peer(&self, id: i64) -> Result<()> {
+            self.inner.delete_peer(id).await
+        }
+    }
+
+    #[async_trait]
+    impl Adapter for Purging {
+        fn backend_name(&self) -> &'static str {
+            self.inner.backend_name()
+        }
+        fn session_name(&self) -> &str {
+            self.inner.session_name()
+        }
+        fn session(&self, name: &str) -> Box<dyn Adapter> {
+            self.inner.session(name)
+        }
+        async fn session_names(&self) -> Result<Vec<String>> {
+            self.inner.session_names().await
+        }
+        fn conversations(&self) -> Option<&dyn ConversationStore> {
+            self.inner.conversations()
+        }
+        fn dc_auth(&self) -> Option<&dyn DcAuthStore> {
+            self.inner.dc_auth()
+        }
+        fn update_state(&self) -> Option<&dyn UpdateStateStore> {
+            self.inner.update_state()
+        }
+        async fn close(&self) -> Result<()> {
+            self.inner.close().await
+        }
+    }
+}
