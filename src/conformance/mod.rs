@@ -113,6 +113,7 @@ macro_rules! conformance_tests {
             dedup_insert_is_new_exactly_once,
             dedup_prune_removes_older_keys,
             durable_queue_order_and_limit,
+            durable_queue_largest_limit_loads_all,
             durable_mark_failed_counts_attempts,
         );
     };

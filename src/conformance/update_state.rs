@@ -132,6 +132,26 @@ pub async fn durable_queue_order_and_limit(adapter: Arc<dyn Adapter>) {
     assert_eq!(ids(store.load_updates(2).await.unwrap()), ["e", "a"]);
 }
 
+/// A limit larger than the queue, up to `usize::MAX` (what a caller that
+/// wants "everything", such as a copy between stores, passes), loads every
+/// queued update in order.
+pub async fn durable_queue_largest_limit_loads_all(adapter: Arc<dyn Adapter>) {
+    let store = store(adapter.update_state(), "update_state");
+    for (id, at) in [("q2", 2), ("q1", 1), ("q3", 3)] {
+        store.enqueue_update(&update(id, at)).await.unwrap();
+    }
+    for limit in [i32::MAX as usize, u32::MAX as usize, i64::MAX as usize, usize::MAX] {
+        let ids: Vec<String> = store
+            .load_updates(limit)
+            .await
+            .unwrap_or_else(|e| panic!("load_updates({limit}) failed: {e}"))
+            .into_iter()
+            .map(|u| u.id)
+            .collect();
+        assert_eq!(ids, ["q1", "q2", "q3"], "limit {limit}");
+    }
+}
+
 /// Marking a failure adds one attempt and keeps the last error; an absent
 /// id is [`Error::NotFound`]; enqueueing the same id again replaces it.
 pub async fn durable_mark_failed_counts_attempts(adapter: Arc<dyn Adapter>) {
