@@ -140,7 +140,12 @@ pub async fn durable_queue_largest_limit_loads_all(adapter: Arc<dyn Adapter>) {
     for (id, at) in [("q2", 2), ("q1", 1), ("q3", 3)] {
         store.enqueue_update(&update(id, at)).await.unwrap();
     }
-    for limit in [i32::MAX as usize, u32::MAX as usize, i64::MAX as usize, usize::MAX] {
+    for limit in [
+        i32::MAX as usize,
+        u32::MAX as usize,
+        i64::MAX as usize,
+        usize::MAX,
+    ] {
         let ids: Vec<String> = store
             .load_updates(limit)
             .await
