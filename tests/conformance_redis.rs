@@ -11,6 +11,9 @@ use redis_support::{PurgeOnDrop, Purging};
 
 async fn redis(session: String) -> Option<Purging> {
     let url = service_url("redis", "redis://127.0.0.1:6379");
+    if let Some(problem) = redis_support::shared_server_problem(&url).await {
+        return unavailable("redis", &problem);
+    }
     match mtgo_storage::redis::open(&url).await {
         Ok(adapter) => Some(Purging {
             inner: adapter.with_session(&session),
@@ -20,7 +23,7 @@ async fn redis(session: String) -> Option<Purging> {
                 session,
             },
         }),
-        Err(e) => unavailable("redis", &e),
+        Err(e) => unavailable("redis", &redis_support::error_chain(&e)),
     }
 }
 

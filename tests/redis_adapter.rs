@@ -25,10 +25,13 @@ fn url() -> String {
 
 /// A raw connection manager on the shared test server, or a skip.
 async fn manager() -> Option<ConnectionManager> {
+    if let Some(problem) = redis_support::shared_server_problem(&url()).await {
+        return unavailable("redis", &problem);
+    }
     let client = Client::open(url()).expect("redis URL");
     match ConnectionManager::new(client).await {
         Ok(m) => Some(m),
-        Err(e) => unavailable("redis", &e),
+        Err(e) => unavailable("redis", &redis_support::error_chain(&e)),
     }
 }
 

@@ -227,6 +227,44 @@ pub fn start_or_skip(extra: &[&str]) -> Option<PrivateRedis> {
     }
 }
 
+/// The error chain of `e` on one line (`Display` of an `Error::Backend` alone
+/// does not name the cause).
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// Why the shared test server at `url` cannot be used, or `None` if it
+/// answers PING. Checked once per test process with a single connection
+/// attempt, so an absent server skips (or fails) every case at once instead
+/// of each case waiting out the connection manager's reconnect attempts.
+pub async fn shared_server_problem(url: &str) -> Option<String> {
+    static PROBLEM: tokio::sync::OnceCell<Option<String>> = tokio::sync::OnceCell::const_new();
+    PROBLEM
+        .get_or_init(|| async {
+            let client = match redis::Client::open(url) {
+                Ok(c) => c,
+                Err(e) => return Some(error_chain(&e)),
+            };
+            match client.get_multiplexed_async_connection().await {
+                Ok(mut conn) => redis::cmd("PING")
+                    .query_async::<String>(&mut conn)
+                    .await
+                    .err()
+                    .map(|e| error_chain(&e)),
+                Err(e) => Some(error_chain(&e)),
+            }
+        })
+        .await
+        .clone()
+}
+
 /// Deletes every key matching `{prefix}:{<session>*` (the session's keys and
 /// those of sessions named after it, such as `<session>-other`) and their
 /// names in `{prefix}:sessions` from the server at `url`. Test clean-up only: it scans, which the adapter never
