@@ -94,6 +94,17 @@ fn bad_urls_and_inputs_are_one_line() {
     std::fs::write(&binary, [0xff_u8, 0xfe, 0x00, 0x01]).unwrap();
     let line = fails(&["info", binary.to_str().unwrap()]);
     assert!(line.contains("neither a session string"), "{line}");
+    // An SQLite file that is not a session file.
+    let other = dir.path().join("other.db");
+    rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE notes (body TEXT)")
+        .unwrap();
+    let line = fails(&["info", other.to_str().unwrap()]);
+    assert!(
+        line.contains("not a Telethon or Pyrogram session file"),
+        "{line}"
+    );
 }
 
 #[test]

@@ -342,6 +342,23 @@ async fn import_then_export_gives_the_same_string() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.is_empty(), "{}", r.stdout);
     let written = std::fs::read_to_string(&path).unwrap();
+    let line = fails(&[
+        "export",
+        "--from",
+        &url,
+        "--session",
+        "alice",
+        "--to",
+        "telethon",
+        "--out",
+        path.to_str().unwrap(),
+    ]);
+    assert!(line.contains("exists"), "{line}");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        written,
+        "the file was replaced"
+    );
     assert_eq!(
         info_json(&["info", written.trim(), "--json"])["format"],
         "gramjs"

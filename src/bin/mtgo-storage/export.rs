@@ -25,8 +25,8 @@ pub struct Args {
     /// pyrogram-file, which need --out).
     #[arg(long, value_name = "FORMAT", value_parser = parse_target)]
     to: Target,
-    /// Write to this file (created readable by its owner only) instead of
-    /// standard output.
+    /// Write to this new file (created readable by its owner only; an
+    /// existing file is never replaced) instead of standard output.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
     #[command(flatten)]
@@ -90,10 +90,11 @@ async fn write_session_file(
     Ok(report)
 }
 
-/// Writes text to a new file readable by its owner only.
+/// Writes text to a new file readable by its owner only; an existing file
+/// is never replaced.
 fn write_private(path: &Path, text: &str) -> Result<(), CliError> {
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
