@@ -76,11 +76,15 @@ impl ConversationStore for RedisAdapter {
     }
 
     async fn load_conversation(&self, chat_id: i64, user_id: i64) -> Result<Option<Conversation>> {
-        let mut conn = self.conn()?;
-        let fields: Vec<Option<Vec<u8>>> = ::redis::cmd("HMGET")
-            .arg(self.keys.conversation(chat_id, user_id))
-            .arg(&["n", "s", "d", "c", "u"])
-            .query_async(&mut conn)
+        let key = &self.keys.conversation(chat_id, user_id);
+        let fields: Vec<Option<Vec<u8>>> = self
+            .read(|mut c| async move {
+                ::redis::cmd("HMGET")
+                    .arg(key)
+                    .arg(&["n", "s", "d", "c", "u"])
+                    .query_async(&mut c)
+                    .await
+            })
             .await?;
         let Ok([Some(n), Some(s), Some(d), Some(c), Some(u)]) =
             <[Option<Vec<u8>>; 5]>::try_from(fields)
@@ -106,11 +110,15 @@ impl ConversationStore for RedisAdapter {
     }
 
     async fn load_conversations(&self) -> Result<Vec<Conversation>> {
-        let mut conn = self.conn()?;
-        let rows: Vec<(String, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>)> = LOAD_CONVERSATIONS
-            .key(self.keys.conversation_ids())
-            .arg(self.keys.base())
-            .invoke_async(&mut conn)
+        let (ids, base) = (&self.keys.conversation_ids(), self.keys.base());
+        let rows: Vec<(String, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>)> = self
+            .read(|mut c| async move {
+                LOAD_CONVERSATIONS
+                    .key(ids)
+                    .arg(base)
+                    .invoke_async(&mut c)
+                    .await
+            })
             .await?;
         let mut out = Vec::with_capacity(rows.len());
         for (member, n, s, d, c, u) in rows {

@@ -17,15 +17,19 @@ impl DcAuthStore for RedisAdapter {
     }
 
     async fn load_dc_auth(&self, dc_id: i32) -> Result<Option<DcAuth>> {
-        let mut conn = self.conn()?;
-        let raw: Option<Vec<u8>> = conn.hget(self.keys.dc_auth(), dc_id).await?;
+        let key = &self.keys.dc_auth();
+        let raw: Option<Vec<u8>> = self
+            .read(|mut c| async move { c.hget(key, dc_id).await })
+            .await?;
         raw.map(|raw| serde_json::from_slice(&raw).map_err(|e| corrupt_json("DC auth", &e)))
             .transpose()
     }
 
     async fn load_all_dc_auth(&self) -> Result<Vec<DcAuth>> {
-        let mut conn = self.conn()?;
-        let all: Vec<(Vec<u8>, Vec<u8>)> = conn.hgetall(self.keys.dc_auth()).await?;
+        let key = &self.keys.dc_auth();
+        let all: Vec<(Vec<u8>, Vec<u8>)> = self
+            .read(|mut c| async move { c.hgetall(key).await })
+            .await?;
         let mut out = Vec::with_capacity(all.len());
         for (field, raw) in all {
             let dc_id: i32 = parse_num("DC auth id", &field)?;

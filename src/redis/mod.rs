@@ -60,6 +60,15 @@
 //! Valkey). Lookups resolve the set of ids of a name to the newest peer
 //! (greatest `last_updated`, then id), as every backend does.
 //!
+//! # Restarts and dropped connections
+//!
+//! The [`ConnectionManager`] reconnects after a server restart or a network
+//! failure; the adapter needs no rebuilding. A read that finds the
+//! connection dropped is tried once more on the new connection, so it
+//! succeeds as soon as the server is back. Writes are not retried (a write
+//! whose reply was lost may have been applied): the first write after a
+//! drop may return [`Error::Backend`], and later ones succeed.
+//!
 //! # Expiry
 //!
 //! Peers, conversations and dedup keys may expire
@@ -344,6 +353,24 @@ impl RedisAdapter {
             return Err(Error::Closed { backend: BACKEND });
         }
         Ok(self.conn.clone())
+    }
+
+    /// Runs a read. When the connection turns out to have dropped (a server
+    /// restart, a network failure), the connection manager reconnects and
+    /// the read is tried once more. Writes are never retried: a write whose
+    /// reply was lost may have been applied.
+    async fn read<T, F, Fut>(&self, op: F) -> Result<T>
+    where
+        F: Fn(Conn) -> Fut,
+        Fut: std::future::Future<Output = ::redis::RedisResult<T>>,
+    {
+        match op(self.conn()?).await {
+            Err(e) if e.is_unrecoverable_error() => {
+                tracing::debug!(error = %e, "redis connection dropped; trying the read again");
+                Ok(op(self.conn()?).await?)
+            }
+            other => Ok(other?),
+        }
     }
 
     fn is_cluster(&self) -> bool {

@@ -37,13 +37,17 @@ fn decode_peer(raw: &[u8]) -> Result<Peer> {
 impl RedisAdapter {
     /// The newest peer (greatest `last_updated`, then id) of an index set.
     async fn lookup(&self, suffix: String) -> Result<Option<Peer>> {
-        let mut conn = self.conn()?;
-        let index_key = format!("{}{suffix}", self.keys.base());
-        let found: Vec<Vec<u8>> = LOOKUP
-            .key(index_key)
-            .arg(self.keys.base())
-            .arg(suffix)
-            .invoke_async(&mut conn)
+        let index_key = &format!("{}{suffix}", self.keys.base());
+        let (base, suffix) = (self.keys.base(), &suffix);
+        let found: Vec<Vec<u8>> = self
+            .read(|mut c| async move {
+                LOOKUP
+                    .key(index_key)
+                    .arg(base)
+                    .arg(suffix)
+                    .invoke_async(&mut c)
+                    .await
+            })
             .await?;
         let mut best: Option<Peer> = None;
         for raw in found {
@@ -102,8 +106,10 @@ impl PeerStore for RedisAdapter {
     }
 
     async fn get_peer(&self, id: i64) -> Result<Option<Peer>> {
-        let mut conn = self.conn()?;
-        let raw: Option<Vec<u8>> = conn.hget(self.keys.peer(id), "d").await?;
+        let key = &self.keys.peer(id);
+        let raw: Option<Vec<u8>> = self
+            .read(|mut c| async move { c.hget(key, "d").await })
+            .await?;
         raw.map(|r| decode_peer(&r)).transpose()
     }
 
@@ -125,11 +131,9 @@ impl PeerStore for RedisAdapter {
 
     /// Reads the id set and every peer in one script call (never SCAN).
     async fn load_peers(&self) -> Result<Vec<Peer>> {
-        let mut conn = self.conn()?;
-        let all: Vec<Vec<u8>> = LOAD_PEERS
-            .key(self.keys.peer_ids())
-            .arg(self.keys.base())
-            .invoke_async(&mut conn)
+        let (ids, base) = (&self.keys.peer_ids(), self.keys.base());
+        let all: Vec<Vec<u8>> = self
+            .read(|mut c| async move { LOAD_PEERS.key(ids).arg(base).invoke_async(&mut c).await })
             .await?;
         let mut peers = all
             .iter()

@@ -10,8 +10,8 @@ use async_trait::async_trait;
 #[async_trait]
 impl SessionStore for RedisAdapter {
     async fn load_session(&self) -> Result<Option<Session>> {
-        let mut conn = self.conn()?;
-        let raw: Option<Vec<u8>> = conn.get(self.keys.session()).await?;
+        let key = &self.keys.session();
+        let raw: Option<Vec<u8>> = self.read(|mut c| async move { c.get(key).await }).await?;
         let Some(raw) = raw else { return Ok(None) };
         let mut session: Session =
             serde_json::from_slice(&raw).map_err(|e| corrupt_json("session", &e))?;
@@ -46,30 +46,36 @@ impl SessionStore for RedisAdapter {
 impl RedisAdapter {
     /// Names in the global set whose session key exists, sorted.
     pub(super) async fn list_session_names(&self) -> Result<Vec<String>> {
-        let mut conn = self.conn()?;
-        let mut names: Vec<String> = conn
-            .smembers(keys::session_names(&self.options.prefix))
+        let names_key = &keys::session_names(&self.options.prefix);
+        let mut names: Vec<String> = self
+            .read(|mut c| async move { c.smembers(names_key).await })
             .await?;
         names.sort();
         let session_keys: Vec<String> = names
             .iter()
             .map(|n| keys::Keys::new(&self.options.prefix, n).session())
             .collect();
-        let exists: Vec<bool> = if self.is_cluster() {
-            // Keys of different sessions live in different slots: one
-            // command each (not a hot path).
-            let mut out = Vec::with_capacity(session_keys.len());
-            for key in &session_keys {
-                out.push(conn.exists(key).await?);
-            }
-            out
-        } else {
-            let mut pipe = ::redis::pipe();
-            for key in &session_keys {
-                pipe.exists(key);
-            }
-            pipe.query_async(&mut conn).await?
-        };
+        let session_keys = &session_keys;
+        let cluster = self.is_cluster();
+        let exists: Vec<bool> = self
+            .read(|mut c| async move {
+                if cluster {
+                    // Keys of different sessions live in different slots:
+                    // one command each (not a hot path).
+                    let mut out = Vec::with_capacity(session_keys.len());
+                    for key in session_keys {
+                        out.push(c.exists(key).await?);
+                    }
+                    Ok(out)
+                } else {
+                    let mut pipe = ::redis::pipe();
+                    for key in session_keys {
+                        pipe.exists(key);
+                    }
+                    pipe.query_async(&mut c).await
+                }
+            })
+            .await?;
         Ok(names
             .into_iter()
             .zip(exists)

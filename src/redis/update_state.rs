@@ -31,11 +31,15 @@ impl UpdateStateStore for RedisAdapter {
     }
 
     async fn load_update_state(&self) -> Result<Option<UpdateState>> {
-        let mut conn = self.conn()?;
-        let fields: Vec<Option<Vec<u8>>> = ::redis::cmd("HMGET")
-            .arg(self.keys.update_state())
-            .arg(&["pts", "qts", "date", "seq"])
-            .query_async(&mut conn)
+        let key = &self.keys.update_state();
+        let fields: Vec<Option<Vec<u8>>> = self
+            .read(|mut c| async move {
+                ::redis::cmd("HMGET")
+                    .arg(key)
+                    .arg(&["pts", "qts", "date", "seq"])
+                    .query_async(&mut c)
+                    .await
+            })
             .await?;
         let Ok([Some(pts), Some(qts), Some(date), Some(seq)]) =
             <[Option<Vec<u8>>; 4]>::try_from(fields)
@@ -57,14 +61,18 @@ impl UpdateStateStore for RedisAdapter {
     }
 
     async fn load_channel_pts(&self, channel_id: i64) -> Result<Option<i32>> {
-        let mut conn = self.conn()?;
-        let raw: Option<Vec<u8>> = conn.hget(self.keys.channel_pts(), channel_id).await?;
+        let key = &self.keys.channel_pts();
+        let raw: Option<Vec<u8>> = self
+            .read(|mut c| async move { c.hget(key, channel_id).await })
+            .await?;
         raw.map(|r| parse_num("channel pts", &r)).transpose()
     }
 
     async fn load_all_channel_pts(&self) -> Result<Vec<ChannelState>> {
-        let mut conn = self.conn()?;
-        let all: Vec<(Vec<u8>, Vec<u8>)> = conn.hgetall(self.keys.channel_pts()).await?;
+        let key = &self.keys.channel_pts();
+        let all: Vec<(Vec<u8>, Vec<u8>)> = self
+            .read(|mut c| async move { c.hgetall(key).await })
+            .await?;
         let mut out = all
             .into_iter()
             .map(|(id, pts)| {
@@ -94,8 +102,8 @@ impl UpdateStateStore for RedisAdapter {
     }
 
     async fn has_dedup_key(&self, key: &str) -> Result<bool> {
-        let mut conn = self.conn()?;
-        Ok(conn.exists(self.keys.dedup(key)).await?)
+        let key = &self.keys.dedup(key);
+        self.read(|mut c| async move { c.exists(key).await }).await
     }
 
     async fn prune_dedup_keys(&self, older_than: i64) -> Result<u64> {
@@ -133,15 +141,19 @@ impl UpdateStateStore for RedisAdapter {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let mut conn = self.conn()?;
         let last_rank = i64::try_from(limit).unwrap_or(i64::MAX) - 1;
         type Row = (String, Vec<u8>, Vec<u8>, Vec<u8>, Option<String>);
-        let rows: Vec<Row> = LOAD_UPDATES
-            .key(self.keys.update_order())
-            .arg(self.keys.base())
-            .arg(last_rank)
-            .arg(keys::UPDATE_MEMBER_ID_OFFSET + 1)
-            .invoke_async(&mut conn)
+        let (order, base) = (&self.keys.update_order(), self.keys.base());
+        let rows: Vec<Row> = self
+            .read(|mut c| async move {
+                LOAD_UPDATES
+                    .key(order)
+                    .arg(base)
+                    .arg(last_rank)
+                    .arg(keys::UPDATE_MEMBER_ID_OFFSET + 1)
+                    .invoke_async(&mut c)
+                    .await
+            })
             .await?;
         rows.into_iter()
             .map(|(id, payload, created_at, attempts, last_error)| {
