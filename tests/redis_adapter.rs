@@ -473,6 +473,15 @@ async fn expiry_times_apply_to_peers_conversations_and_dedup_keys() {
         store.get_peer_by_username("new_name").await.unwrap(),
         Some(renamed)
     );
+    // The longest expiry is accepted (clamped), and sets a real expiry.
+    let forever = store.clone().with_peer_ttl(Some(Duration::MAX));
+    forever.save_peer(&full_peer(4)).await.unwrap();
+    let pttl: i64 = raw
+        .pttl(format!("{}peer:4", store.key_base()))
+        .await
+        .unwrap();
+    assert!(pttl > 1_000_000_000_000, "pttl {pttl}");
+
     // Lookups dropped the stale ids from the index sets.
     let stale: BTreeSet<i64> = raw
         .smembers(format!(

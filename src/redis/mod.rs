@@ -219,10 +219,16 @@ impl fmt::Debug for RedisAdapter {
     }
 }
 
+/// The longest expiry the adapter sets: 2^53 ms (about 285,000 years),
+/// exact in a Lua number and far from overflowing Redis's clock arithmetic.
+const MAX_TTL_MS: u64 = 1 << 53;
+
 fn ttl_ms(ttl: Option<Duration>) -> u64 {
     // A zero or sub-millisecond expiry still expires: at least 1 ms.
     ttl.map_or(0, |d| {
-        u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+        u64::try_from(d.as_millis())
+            .unwrap_or(u64::MAX)
+            .clamp(1, MAX_TTL_MS)
     })
 }
 
@@ -440,5 +446,19 @@ impl Adapter for RedisAdapter {
     async fn close(&self) -> Result<()> {
         self.closed.store(true, Ordering::Release);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttl_ms_is_at_least_one_and_bounded() {
+        assert_eq!(ttl_ms(None), 0);
+        assert_eq!(ttl_ms(Some(Duration::ZERO)), 1);
+        assert_eq!(ttl_ms(Some(Duration::from_micros(10))), 1);
+        assert_eq!(ttl_ms(Some(Duration::from_secs(2))), 2_000);
+        assert_eq!(ttl_ms(Some(Duration::MAX)), MAX_TTL_MS);
     }
 }
