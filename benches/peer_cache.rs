@@ -47,7 +47,7 @@ const UPSERT_COLS: [&str; 14] = [
 ];
 
 fn by_id_sql() -> String {
-    format!("SELECT {COLS} FROM mtgo_peers WHERE session_name = ?1 AND id = ?2")
+    format!("SELECT {COLS} FROM mtgo_peers WHERE session_name = ? AND id = ?")
 }
 
 fn by_username_sql() -> String {
@@ -58,7 +58,7 @@ fn by_username_sql() -> String {
     format!(
         "SELECT {} FROM mtgo_peer_usernames u JOIN mtgo_peers p \
          ON p.session_name = u.session_name AND p.id = u.peer_id \
-         WHERE u.session_name = ?1 AND u.username_normalized = ?2 \
+         WHERE u.session_name = ? AND u.username_normalized = ? \
          ORDER BY p.last_updated DESC, p.id DESC LIMIT 1",
         cols.join(", ")
     )
@@ -66,7 +66,7 @@ fn by_username_sql() -> String {
 
 fn by_phone_sql() -> String {
     format!(
-        "SELECT {COLS} FROM mtgo_peers WHERE session_name = ?1 AND phone_normalized = ?2 \
+        "SELECT {COLS} FROM mtgo_peers WHERE session_name = ? AND phone_normalized = ? \
          ORDER BY last_updated DESC, id DESC LIMIT 1"
     )
 }
@@ -230,7 +230,6 @@ async fn sqlx_save(
 
 fn multi_row(prefix: &str, cols: usize, rows: usize, suffix: &str) -> String {
     let mut s = String::from(prefix);
-    let mut n = 1;
     for r in 0..rows {
         if r > 0 {
             s.push_str(", ");
@@ -240,8 +239,7 @@ fn multi_row(prefix: &str, cols: usize, rows: usize, suffix: &str) -> String {
             if c > 0 {
                 s.push_str(", ");
             }
-            s.push_str(&format!("?{n}"));
-            n += 1;
+            s.push('?');
         }
         s.push(')');
     }
@@ -269,9 +267,9 @@ fn upsert_sql(rows: usize) -> String {
 }
 
 fn delete_usernames_sql(n: usize) -> String {
-    let ids: Vec<String> = (0..n).map(|i| format!("?{}", i + 2)).collect();
+    let ids: Vec<&str> = vec!["?"; n];
     format!(
-        "DELETE FROM mtgo_peer_usernames WHERE session_name = ?1 AND peer_id IN ({})",
+        "DELETE FROM mtgo_peer_usernames WHERE session_name = ? AND peer_id IN ({})",
         ids.join(", ")
     )
 }
@@ -335,7 +333,7 @@ fn rusqlite_save(conn: &mut rusqlite::Connection, peers: &[Peer]) {
         let mut up = tx.prepare_cached(&upsert).expect("prepare upsert");
         let mut del = tx
             .prepare_cached(
-                "DELETE FROM mtgo_peer_usernames WHERE session_name = ?1 AND peer_id = ?2",
+                "DELETE FROM mtgo_peer_usernames WHERE session_name = ? AND peer_id = ?",
             )
             .expect("prepare delete");
         let mut ins = tx

@@ -186,14 +186,20 @@ impl SessionCache {
                     .or_insert(peer);
             }
         }
-        self.fill_if_current(ticket, || {
+        let filled = self.fill_if_current(ticket, || {
             for peer in peers {
                 self.peers.insert(peer.id, Arc::new(peer.clone()));
             }
             for ((kind, key), peer) in winners {
                 self.index(kind).insert(key, Some(peer.id));
             }
-        })
+        });
+        // Apply moka's pending bookkeeping now rather than on the first
+        // lookups.
+        self.peers.run_pending_tasks();
+        self.usernames.run_pending_tasks();
+        self.phones.run_pending_tasks();
+        filled
     }
 
     /// Forgets everything cached (counters are kept).
