@@ -118,3 +118,73 @@ pub async fn sessions_are_isolated(adapter: Arc<dyn Adapter>) {
         assert_eq!(s.load_channel_pts(5).await.unwrap(), Some(6));
     }
 }
+
+/// Session names are opaque text: names that differ only in braces,
+/// percent signs, colons, quotes, slashes, spaces or non-ASCII letters
+/// (characters a backend might use in keys, paths or queries) never share
+/// data, each reads back its own session and peers, and `session_names`
+/// lists each of them exactly, sorted.
+pub async fn session_names_are_opaque(adapter: Arc<dyn Adapter>) {
+    let base = adapter.session_name().to_owned();
+    let suffixes = [
+        "{x}",
+        "%7Bx%7D",
+        "%",
+        "%25",
+        ":x",
+        "x:",
+        " x",
+        "/x",
+        "\\x",
+        "'x\"",
+        "名前 ✓",
+        "*?[x]",
+    ];
+    let names: Vec<String> = suffixes.iter().map(|s| format!("{base}{s}")).collect();
+    let handles: Vec<Box<dyn Adapter>> = names.iter().map(|n| adapter.session(n)).collect();
+    for (i, h) in handles.iter().enumerate() {
+        assert_eq!(h.session_name(), names[i]);
+        let mut session = full_session();
+        session.dc = i as i32 + 1;
+        h.save_session(&session).await.unwrap();
+        let mut peer = full_peer(1);
+        peer.username = format!("opaque_{i}");
+        peer.usernames.clear();
+        peer.phone_number = format!("+1 555 {i:04}");
+        h.save_peer(&peer).await.unwrap();
+    }
+    for (i, h) in handles.iter().enumerate() {
+        let loaded = h.load_session().await.unwrap().expect("own session");
+        assert_eq!(
+            (loaded.name.as_str(), loaded.dc),
+            (names[i].as_str(), i as i32 + 1)
+        );
+        let peers = h.load_peers().await.unwrap();
+        assert_eq!(peers.len(), 1, "{:?} sees {peers:?}", names[i]);
+        assert_eq!(peers[0].username, format!("opaque_{i}"));
+        for j in 0..handles.len() {
+            let by_name = h
+                .get_peer_by_username(&format!("opaque_{j}"))
+                .await
+                .unwrap();
+            let by_phone = h.get_peer_by_phone(&format!("1555{j:04}")).await.unwrap();
+            assert_eq!(by_name.is_some(), i == j, "{:?} and opaque_{j}", names[i]);
+            assert_eq!(by_phone.is_some(), i == j, "{:?} and phone {j}", names[i]);
+        }
+    }
+    assert_eq!(adapter.load_session().await.unwrap(), None);
+    assert!(adapter.load_peers().await.unwrap().is_empty());
+    let mut expected = names.clone();
+    expected.sort();
+    let listed: Vec<String> = adapter
+        .session_names()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.starts_with(&base))
+        .collect();
+    assert_eq!(listed, expected);
+    for h in &handles {
+        h.delete_session().await.unwrap();
+    }
+}
