@@ -356,6 +356,57 @@ async fn renames_back_and_forth_leave_no_stale_index_entries() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn usernames_needing_json_escapes_are_indexed_and_unindexed() {
+    // The index entries travel through JSON (the peer's `ix` field, read by
+    // the Lua scripts with cjson): quotes, backslashes, control characters
+    // and non-ASCII must survive the round trip.
+    let Some((store, mut raw, _purge)) = adapter("escapes").await else {
+        return;
+    };
+    let odd = [
+        "q\"uote",
+        "back\\slash",
+        "tab\tname",
+        "emoji_😀",
+        "ÜNÏ",
+        "nul\0byte",
+        "a\u{2028}b",
+    ];
+    let mut peer = Peer::new(5, PeerType::User, 5);
+    peer.username = odd[0].into();
+    peer.usernames = odd[1..].iter().map(|s| s.to_string()).collect();
+    peer.phone_number = "+44 20 7946 0000".into();
+    store.save_peer(&peer).await.unwrap();
+    for name in odd {
+        assert_eq!(
+            store.get_peer_by_username(name).await.unwrap(),
+            Some(peer.clone()),
+            "{name:?}"
+        );
+    }
+    let mut renamed = Peer::new(5, PeerType::User, 5);
+    renamed.username = "plain".into();
+    store.save_peer(&renamed).await.unwrap();
+    let keys = session_keys(&mut raw, store.key_base()).await;
+    let index_keys: Vec<&String> = keys
+        .iter()
+        .filter(|k| k.contains(":uname:") || k.contains(":phone:"))
+        .collect();
+    assert_eq!(
+        index_keys,
+        vec![&format!("{}uname:plain", store.key_base())],
+        "every odd name left the index in the rename"
+    );
+    for name in odd {
+        assert_eq!(
+            store.get_peer_by_username(name).await.unwrap(),
+            None,
+            "{name:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn concurrent_renames_keep_exactly_one_name() {
     let Some((store, mut raw, _purge)) = adapter("concurrent-rename").await else {
         return;
