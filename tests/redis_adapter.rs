@@ -486,6 +486,13 @@ async fn expiry_times_apply_to_peers_conversations_and_dedup_keys() {
 
     tokio::time::sleep(Duration::from_millis(700)).await;
 
+    // Everything of the session expired, its index sets included: nothing
+    // is left behind for lookups to clean up.
+    assert_eq!(
+        session_keys(&mut raw, store.key_base()).await,
+        BTreeSet::new()
+    );
+
     assert_eq!(store.get_peer(3).await.unwrap(), None);
     assert_eq!(
         store.get_peer_by_username(&peer.username).await.unwrap(),

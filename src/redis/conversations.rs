@@ -1,6 +1,6 @@
 //! [`ConversationStore`]: one hash per conversation and an index set.
 
-use super::scripts::LOAD_CONVERSATIONS;
+use super::scripts::{LOAD_CONVERSATIONS, SAVE_CONVERSATION};
 use super::{RedisAdapter, keys, parse_num};
 use crate::error::{Error, Result};
 use crate::store::ConversationStore;
@@ -36,42 +36,27 @@ fn parse_member(member: &str) -> Result<(i64, i64)> {
 
 #[async_trait]
 impl ConversationStore for RedisAdapter {
-    /// One `MULTI`/`EXEC` transaction: `HSETNX` keeps `created_at`, `HSET`
-    /// writes the other fields, the expiry is set (or removed) and the index
-    /// set updated.
+    /// One Lua script: `HSETNX` keeps `created_at`, `HSET` writes the other
+    /// fields, the expiry is set (or removed) and the index set updated.
     async fn save_conversation(&self, conversation: &Conversation) -> Result<()> {
         let mut conn = self.conn()?;
-        let now = unix_now();
-        let key = self
-            .keys
-            .conversation(conversation.chat_id, conversation.user_id);
-        let mut pipe = ::redis::pipe();
-        pipe.atomic()
-            .hset_nx(&key, "c", now)
-            .ignore()
-            .hset_multiple(
-                &key,
-                &[
-                    ("n", conversation.name.as_bytes()),
-                    ("s", conversation.step.to_string().as_bytes()),
-                    ("d", conversation.data.as_slice()),
-                    ("u", now.to_string().as_bytes()),
-                ],
+        let _: i64 = SAVE_CONVERSATION
+            .key(self.keys.conversation_ids())
+            .key(
+                self.keys
+                    .conversation(conversation.chat_id, conversation.user_id),
             )
-            .ignore();
-        let ttl = self.options.conversation_ttl_ms;
-        if ttl > 0 {
-            pipe.pexpire(&key, i64::try_from(ttl).unwrap_or(i64::MAX))
-                .ignore();
-        } else {
-            pipe.persist(&key).ignore();
-        }
-        pipe.sadd(
-            self.keys.conversation_ids(),
-            keys::conversation_member(conversation.chat_id, conversation.user_id),
-        )
-        .ignore();
-        let _: () = pipe.query_async(&mut conn).await?;
+            .arg(unix_now())
+            .arg(conversation.name.as_str())
+            .arg(conversation.step)
+            .arg(conversation.data.as_slice())
+            .arg(self.options.conversation_ttl_ms)
+            .arg(keys::conversation_member(
+                conversation.chat_id,
+                conversation.user_id,
+            ))
+            .invoke_async(&mut conn)
+            .await?;
         Ok(())
     }
 

@@ -74,9 +74,13 @@
 //! Peers, conversations and dedup keys may expire
 //! ([`RedisAdapter::with_peer_ttl`], [`RedisAdapter::with_conversation_ttl`],
 //! [`RedisAdapter::with_dedup_ttl`]); each save restarts the peer's or
-//! conversation's time. Index sets do not expire: an id whose record
-//! expired is dropped from a set the next time a lookup or load reads that
-//! set. Dedup times and the durable queue's `created_at` are kept exactly,
+//! conversation's time. An index set (`S:peers`, `S:uname:*`, `S:phone:*`,
+//! `S:convs`, `S:dedup`) lives as long as its longest-lived member: a set
+//! holding a record that never expires never expires, and a set of expiring
+//! records expires after the last of them, so nothing piles up. Until then
+//! lookups and loads skip the ids of expired records and drop them from
+//! the set. (A session written both with and without an expiry keeps sets
+//! that once held a non-expiring record.) Dedup times and the durable queue's `created_at` are kept exactly,
 //! but dedup pruning compares times as doubles (exact for |t| < 2^53).
 
 mod conversations;

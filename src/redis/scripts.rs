@@ -13,6 +13,29 @@
 use ::redis::Script;
 use std::sync::LazyLock;
 
+/// Lua: `touch(key, created, ttl)` gives an index set the lifetime of its
+/// longest-lived member after a member with expiry `ttl` ms (0: none) was
+/// added. A set holding a member that never expires never expires; a set
+/// created for an expiring member expires with it, and each later member
+/// extends it to at least its own expiry. So index sets of expired records
+/// go away by themselves instead of piling up.
+macro_rules! touch_fn {
+    () => {
+        r#"
+local function touch(key, created, ttl)
+  if ttl > 0 then
+    local cur = redis.call('PTTL', key)
+    if created or (cur >= 0 and cur < ttl) then
+      redis.call('PEXPIRE', key, ttl)
+    end
+  else
+    redis.call('PERSIST', key)
+  end
+end
+"#
+    };
+}
+
 /// Upserts a chunk of peers with their index entries.
 ///
 /// `KEYS[1]` the peer id set; `ARGV[1]` the key base; `ARGV[2]` the peer
@@ -21,7 +44,10 @@ use std::sync::LazyLock;
 /// peer's old index entries (read from its stored `ix` field) are removed
 /// before the new ones are added, so renamed usernames and phones stop
 /// resolving in the same step.
-pub(crate) const SAVE_PEERS_SRC: &str = r#"#!lua
+pub(crate) const SAVE_PEERS_SRC: &str = concat!(
+    "#!lua",
+    touch_fn!(),
+    r#"
 local base = ARGV[1]
 local ttl = tonumber(ARGV[2])
 local i = 3
@@ -41,15 +67,21 @@ while i <= last do
   else
     redis.call('PERSIST', pkey)
   end
+  local created = redis.call('EXISTS', KEYS[1]) == 0
   redis.call('SADD', KEYS[1], id)
+  touch(KEYS[1], created, ttl)
   local n = tonumber(ARGV[i + 3])
   for j = 1, n do
-    redis.call('SADD', base .. ARGV[i + 3 + j], id)
+    local ik = base .. ARGV[i + 3 + j]
+    created = redis.call('EXISTS', ik) == 0
+    redis.call('SADD', ik, id)
+    touch(ik, created, ttl)
   end
   i = i + 4 + n
 end
 return 0
-"#;
+"#
+);
 
 /// See [`SAVE_PEERS_SRC`].
 pub(crate) static SAVE_PEERS: LazyLock<Script> = LazyLock::new(|| Script::new(SAVE_PEERS_SRC));
@@ -126,6 +158,31 @@ return out
     )
 });
 
+/// Saves a conversation. `KEYS[1]` the conversation index set; `KEYS[2]`
+/// the conversation's hash; `ARGV`: now, name, step, data, the expiry in
+/// milliseconds (0: none), the index member. `created_at` is set only if
+/// absent; every other field is replaced.
+pub(crate) static SAVE_CONVERSATION: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(concat!(
+        "#!lua",
+        touch_fn!(),
+        r#"
+local ttl = tonumber(ARGV[5])
+redis.call('HSETNX', KEYS[2], 'c', ARGV[1])
+redis.call('HSET', KEYS[2], 'n', ARGV[2], 's', ARGV[3], 'd', ARGV[4], 'u', ARGV[1])
+if ttl > 0 then
+  redis.call('PEXPIRE', KEYS[2], ttl)
+else
+  redis.call('PERSIST', KEYS[2])
+end
+local created = redis.call('EXISTS', KEYS[1]) == 0
+redis.call('SADD', KEYS[1], ARGV[6])
+touch(KEYS[1], created, ttl)
+return 0
+"#
+    ))
+});
+
 /// Every conversation of the session as `{member, name, step, data,
 /// created_at, updated_at}`. `KEYS[1]` the conversation index set;
 /// `ARGV[1]` the key base. Members of expired conversations are removed.
@@ -151,10 +208,13 @@ return out
 /// the expiry in milliseconds (0: none); `ARGV[3]` the caller's key.
 /// Returns 1 if it was new, 0 otherwise.
 pub(crate) static INSERT_DEDUP: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r#"#!lua
+    Script::new(concat!(
+        "#!lua",
+        touch_fn!(),
+        r#"
+local ttl = tonumber(ARGV[2])
 local ok
-if tonumber(ARGV[2]) > 0 then
+if ttl > 0 then
   ok = redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2])
 else
   ok = redis.call('SET', KEYS[2], ARGV[1], 'NX')
@@ -162,10 +222,12 @@ end
 if not ok then
   return 0
 end
+local created = redis.call('EXISTS', KEYS[1]) == 0
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
+touch(KEYS[1], created, ttl)
 return 1
-"#,
-    )
+"#
+    ))
 });
 
 /// Removes dedup keys seen strictly before `ARGV[2]`. `KEYS[1]` the dedup
