@@ -244,6 +244,31 @@ fn too_long_username() -> Peer {
     p
 }
 
+/// Dedup keys and durable update ids longer than the 255-character key
+/// columns are rejected alike on every database (MySQL's `INSERT IGNORE`
+/// would otherwise truncate them silently); 255 characters are fine.
+async fn long_keys_rejected(adapter: OrmAdapter) {
+    let u = adapter.update_state().unwrap();
+    let ok = "k".repeat(255);
+    let long = "\u{e9}".repeat(256);
+    assert!(u.insert_dedup_key(&ok, 1).await.unwrap());
+    assert!(u.has_dedup_key(&ok).await.unwrap());
+    assert!(matches!(
+        u.insert_dedup_key(&long, 1).await,
+        Err(Error::InvalidInput { .. })
+    ));
+    assert!(!u.has_dedup_key(&long).await.unwrap());
+    let update = DurableUpdate {
+        id: long,
+        ..DurableUpdate::default()
+    };
+    assert!(matches!(
+        u.enqueue_update(&update).await,
+        Err(Error::InvalidInput { .. })
+    ));
+    assert!(u.load_updates(10).await.unwrap().is_empty());
+}
+
 /// Every entity of `mtgo-storage-entity` reads rows the adapter wrote on the
 /// migrated schema (column names and types agree).
 async fn entities_match_schema(adapter: OrmAdapter) {
@@ -351,6 +376,11 @@ mod sqlite {
         failed_batch_writes_nothing(adapter, bad).await;
     }
 
+    #[tokio::test]
+    async fn long_keys_are_rejected() {
+        long_keys_rejected(file().await).await;
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn entities_match_migrated_schema() {
         entities_match_schema(file().await).await;
@@ -409,6 +439,13 @@ mod postgres {
     }
 
     #[tokio::test]
+    async fn long_keys_are_rejected() {
+        if let Some(a) = adapter().await {
+            long_keys_rejected(a).await;
+        }
+    }
+
+    #[tokio::test]
     async fn open_url_dispatches_on_scheme() {
         if adapter().await.is_some() {
             let url = orm_support::postgres_url();
@@ -449,6 +486,13 @@ mod mariadb {
     async fn entities_match_migrated_schema() {
         if let Some(a) = adapter().await {
             entities_match_schema(a).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn long_keys_are_rejected() {
+        if let Some(a) = adapter().await {
+            long_keys_rejected(a).await;
         }
     }
 

@@ -53,6 +53,11 @@ use std::sync::Arc;
 ///
 /// Cloning it, or calling [`Adapter::session`], gives another handle on
 /// the same connection pool. Every row carries the handle's session name.
+///
+/// Keys are `VARCHAR(255)` columns: a dedup key or durable update id longer
+/// than 255 characters is [`Error::InvalidInput`] on every database, and a
+/// longer session name or username fails to be written on PostgreSQL and
+/// MySQL/MariaDB ([`Error::Backend`]).
 #[derive(Clone)]
 pub struct OrmAdapter {
     inner: Arc<Inner>,

@@ -74,6 +74,21 @@ impl Sql {
     }
 }
 
+/// Longest dedup key and durable update id (the schema's `VARCHAR(255)`).
+/// Longer ones are rejected on every database alike, so MySQL's
+/// `INSERT IGNORE` never truncates one silently.
+const KEY_LEN: usize = 255;
+
+fn check_key(what: &'static str, key: &str) -> Result<()> {
+    if key.chars().count() > KEY_LEN {
+        return Err(Error::invalid(
+            what,
+            format!("longer than {KEY_LEN} characters"),
+        ));
+    }
+    Ok(())
+}
+
 fn decode_update(m: durable_updates::Model) -> DurableUpdate {
     DurableUpdate {
         id: m.id,
@@ -149,6 +164,7 @@ impl UpdateStateStore for OrmAdapter {
     }
 
     async fn insert_dedup_key(&self, key: &str, seen_at: i64) -> Result<bool> {
+        check_key("dedup key", key)?;
         let res = self
             .exec(
                 &self.inner.update_state.insert_dedup,
@@ -179,6 +195,7 @@ impl UpdateStateStore for OrmAdapter {
     }
 
     async fn enqueue_update(&self, u: &DurableUpdate) -> Result<()> {
+        check_key("durable update id", &u.id)?;
         let values = vec![
             self.session_value(),
             u.id.clone().into(),
