@@ -10,10 +10,11 @@
 //! cached; otherwise the key stays uncached and the next lookup asks the
 //! inner adapter. On error, cancellation or overlap nothing is installed.
 
+use super::entry::Entry;
 use super::keys::{KeyKind, keys_of};
 use super::session_cache::SessionCache;
 use crate::Peer;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// An index key: its kind and normalized text.
@@ -26,11 +27,11 @@ pub(crate) struct PendingWrite<'a> {
     start: u64,
     /// The peers written, one per id (the last of a repeated id).
     peers: Vec<&'a Peer>,
-    /// The cached version of each written or deleted id before the write.
-    old: HashMap<i64, Option<Arc<Peer>>>,
+    /// The current entry of each written id before the write, if cached.
+    old: HashMap<i64, Option<Entry>>,
     /// The index entry of each key the new peers claim, before the write
     /// (`None`: not cached).
-    keys: HashMap<Key, Option<Option<i64>>>,
+    keys: HashMap<Key, Option<Option<Entry>>>,
     finished: bool,
 }
 
@@ -42,7 +43,7 @@ impl SessionCache {
         let mut old = HashMap::with_capacity(peers.len());
         let mut keys = HashMap::new();
         for peer in &peers {
-            old.insert(peer.id, self.peers.remove(&peer.id));
+            old.insert(peer.id, self.unregister(peer.id));
             for (kind, key) in keys_of(peer) {
                 if !keys.contains_key(&(kind, key.clone())) {
                     let before = self.index(kind).remove(&key);
@@ -60,12 +61,11 @@ impl SessionCache {
         }
     }
 
-    /// Starts deleting the peer `id`. Index entries naming it stay: they no
-    /// longer verify (the peer is not cached), so lookups ask the inner
-    /// adapter.
+    /// Starts deleting the peer `id`. Index entries naming it stay, but its
+    /// entry is no longer valid, so lookups of them ask the inner adapter.
     pub(crate) fn begin_delete(&self, id: i64) -> PendingWrite<'_> {
         let start = self.start_write();
-        self.peers.invalidate(&id);
+        self.unregister(id);
         PendingWrite {
             cache: self,
             start,
@@ -105,28 +105,16 @@ impl PendingWrite<'_> {
 
     fn install(&mut self) {
         let cache = self.cache;
-        let written: HashSet<i64> = self.peers.iter().map(|p| p.id).collect();
-        let mut done: HashMap<i64, Arc<Peer>> = HashMap::with_capacity(self.peers.len());
         let mut keys = std::mem::take(&mut self.keys);
         for &peer in &self.peers {
-            let new = Arc::new(peer.clone());
-            cache.peers.insert(peer.id, Arc::clone(&new));
-            let old = self.old.get(&peer.id).and_then(Option::as_deref);
+            let new = cache.register(peer);
+            let old = self.old.get(&peer.id).and_then(Option::as_ref);
             for (kind, key) in keys_of(peer) {
-                let current = |id: i64| {
-                    if written.contains(&id) {
-                        // Written by this batch: known only once handled.
-                        done.get(&id).cloned()
-                    } else {
-                        cache.peers.get(&id)
-                    }
-                };
                 let slot = keys
                     .get_mut(&(kind, key.clone()))
                     .expect("every claimed key was recorded at the start");
-                *slot = next_entry(*slot, peer, old, kind, &key, current);
+                *slot = next_entry(slot.take(), &new, old, kind, &key, |e| cache.is_current(e));
             }
-            done.insert(peer.id, new);
         }
         for ((kind, key), entry) in keys {
             if let Some(answer) = entry {
@@ -144,41 +132,48 @@ impl Drop for PendingWrite<'_> {
     }
 }
 
-/// The index entry of `key` after `peer` (which claims it) was written over
-/// `old` (its previous version, if it was cached), given the entry before
-/// (`None`: not cached) and `current` (the current version of another id,
-/// if known). `None` means "not known: leave it uncached".
+/// The index entry of `key` after `new` (which claims it) was written over
+/// `old` (the entry current before the write, if it was cached), given the
+/// entry before (`None`: not cached). `None` means "not known: leave it
+/// uncached". `is_current` tells whether another peer's entry is still its
+/// current version (entries of ids this batch wrote are no longer current
+/// until the batch has registered their new entries).
 fn next_entry(
-    before: Option<Option<i64>>,
-    peer: &Peer,
-    old: Option<&Peer>,
+    before: Option<Option<Entry>>,
+    new: &Entry,
+    old: Option<&Entry>,
     kind: KeyKind,
     key: &str,
-    current: impl Fn(i64) -> Option<Arc<Peer>>,
-) -> Option<Option<i64>> {
+    is_current: impl Fn(&Entry) -> bool,
+) -> Option<Option<Entry>> {
+    let peer = &new.peer;
     match before? {
         // Nobody claimed it: the new peer is the only claimant.
-        None => Some(Some(peer.id)),
-        // The peer was the answer: it stays so if it did claim the key and
-        // did not get older; else some other claimant may win now.
-        Some(id) if id == peer.id => match old {
-            Some(old) if kind.claimed_by(old, key) && peer.last_updated >= old.last_updated => {
-                Some(Some(peer.id))
+        None => Some(Some(Arc::clone(new))),
+        // The peer's current version was the answer: it stays so if it did
+        // claim the key and did not get older; else another claimant may
+        // win now.
+        Some(answer) if answer.peer.id == peer.id => match old {
+            Some(old)
+                if Arc::ptr_eq(&answer, old)
+                    && kind.claimed_by(&old.peer, key)
+                    && peer.last_updated >= old.peer.last_updated =>
+            {
+                Some(Some(Arc::clone(new)))
             }
             _ => None,
         },
-        // Another peer was the answer (so it beat every other claimant):
-        // the winner is whichever of it and the new peer is newer.
-        Some(id) => match current(id) {
-            Some(winner) if kind.claimed_by(&winner, key) => {
-                if peer.is_newer_than(&winner) {
-                    Some(Some(peer.id))
-                } else {
-                    Some(Some(id))
-                }
+        // Another peer's current version was the answer (so it beat every
+        // other claimant): the winner is whichever of it and the new peer is
+        // newer.
+        Some(answer) if is_current(&answer) && kind.claimed_by(&answer.peer, key) => {
+            if peer.is_newer_than(&answer.peer) {
+                Some(Some(Arc::clone(new)))
+            } else {
+                Some(Some(answer))
             }
-            _ => None,
-        },
+        }
+        Some(_) => None,
     }
 }
 
