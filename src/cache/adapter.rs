@@ -41,17 +41,19 @@ use std::sync::{Arc, Mutex};
 ///
 /// # Why a hit never disagrees with the inner adapter
 ///
-/// Peers are cached by id. For each username and phone the cache keeps the id
+/// Peers are cached by id, one registered entry per id, which stays valid
+/// until a write of that id starts, a newer version replaces it, or the
+/// cache evicts it. For each username and phone the cache keeps the entry
 /// that answers it (or "nobody"). A write that touches a key updates that
-/// entry only when the new answer follows from what is cached (the previous
-/// answer was cached and still claims the key, so the tie rule "greatest
+/// answer only when the new one follows from what is cached (the previous
+/// answer was a valid entry that claims the key, so the tie rule "greatest
 /// `last_updated`, then greatest id" can be applied between it and the
 /// written peer); otherwise the key is dropped and the next lookup asks the
-/// inner adapter. A hit is served only if the peer it names is cached and
-/// still claims the key, which covers a username that moved to another
-/// peer, a deleted peer, a changed phone and an evicted peer. Reads that
-/// fill the cache are discarded when a write started or ran while they read,
-/// and writes that overlapped each other install nothing (their order in the
+/// inner adapter. A hit is served only if its entry is still valid and
+/// claims the key, which covers a username that moved to another peer, a
+/// deleted peer, a changed phone and an evicted peer. Reads that fill the
+/// cache are discarded when a write started or ran while they read, and
+/// writes that overlapped each other install nothing (their order in the
 /// inner store is unknown), so concurrent use keeps these rules. While a
 /// write is running, a lookup of what it touches reads the inner adapter.
 ///
@@ -75,8 +77,12 @@ use std::sync::{Arc, Mutex};
 /// let mut peer = Peer::new(42, PeerType::User, 7);
 /// peer.username = "Alice".into();
 /// store.save_peer(&peer).await?; // written to the MemoryAdapter, then cached
-/// assert_eq!(store.get_peer_by_username("@alice").await?, Some(peer));
-/// assert_eq!(store.stats().hits, 1);
+/// assert_eq!(store.get_peer(42).await?, Some(peer.clone())); // from memory
+/// // Who answers "alice" is asked of the inner adapter once, then kept.
+/// assert_eq!(store.get_peer_by_username("@alice").await?, Some(peer.clone()));
+/// assert_eq!(store.get_peer_by_username("ALICE").await?, Some(peer));
+/// let stats = store.stats();
+/// assert_eq!((stats.hits, stats.misses), (2, 1));
 /// # Ok::<(), mtgo_storage::Error>(())
 /// # });
 /// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
