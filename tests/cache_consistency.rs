@@ -601,3 +601,75 @@ proptest! {
         });
     }
 }
+
+/// A write the database refuses (a trigger installed by another connection
+/// rejects one peer of the batch) changes nothing, neither in SQLite nor in
+/// the cache: lookups keep answering the old values, then a write that
+/// succeeds is seen.
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn a_refused_write_leaves_the_cache_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("refuse.db");
+    let orm = mtgo_storage::orm::sqlite::open(&path).await.unwrap();
+    let cached = CachedAdapter::new(orm);
+    let old = peer(1, "first", "+1 555 0001", 1);
+    cached.save_peer(&old).await.unwrap();
+    assert_eq!(
+        cached.get_peer_by_username("first").await.unwrap(),
+        Some(old.clone())
+    );
+    assert_eq!(
+        cached.get_peer_by_phone("15550001").await.unwrap(),
+        Some(old.clone())
+    );
+    assert_eq!(cached.get_peer_by_username("second").await.unwrap(), None);
+
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER refuse_666 BEFORE INSERT ON mtgo_peers WHEN NEW.id = 666 \
+             BEGIN SELECT RAISE(ABORT, 'peer 666 refused'); END;",
+        )
+        .unwrap();
+    let new = peer(1, "second", "+1 555 0002", 2);
+    let refused = cached
+        .save_peers(&[new.clone(), peer(666, "x", "", 1)])
+        .await;
+    assert!(refused.is_err(), "{refused:?}");
+
+    let before = cached.stats();
+    assert_eq!(cached.get_peer(1).await.unwrap(), Some(old.clone()));
+    assert_eq!(cached.get_peer_by_username("second").await.unwrap(), None);
+    assert_eq!(
+        cached.get_peer_by_username("first").await.unwrap(),
+        Some(old.clone())
+    );
+    assert_eq!(cached.get_peer_by_phone("15550002").await.unwrap(), None);
+    assert_eq!(cached.get_peer(666).await.unwrap(), None);
+    assert!(
+        cached.stats().misses > before.misses,
+        "touched keys were dropped, then re-read"
+    );
+    assert_agrees(
+        &cached,
+        &[1, 666],
+        &["first", "second", "x"],
+        &["15550001", "15550002"],
+    )
+    .await;
+
+    cached.save_peer(&new).await.unwrap();
+    assert_eq!(
+        cached.get_peer_by_username("second").await.unwrap(),
+        Some(new.clone())
+    );
+    assert_eq!(cached.get_peer_by_username("first").await.unwrap(), None);
+    assert_agrees(
+        &cached,
+        &[1, 666],
+        &["first", "second", "x"],
+        &["15550001", "15550002"],
+    )
+    .await;
+}
