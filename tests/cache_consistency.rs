@@ -468,15 +468,32 @@ async fn outside_writes_are_seen_after_the_time_to_live() {
 /// lookup through the cache agrees with the inner store.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_writes_and_reads_leave_the_cache_consistent() {
-    let cached = std::sync::Arc::new(CachedAdapter::with_config(
-        MemoryAdapter::new(),
-        CacheConfig::default().max_peers(40),
-    ));
+    let cached =
+        CachedAdapter::with_config(MemoryAdapter::new(), CacheConfig::default().max_peers(40));
+    concurrent_writes_and_reads(std::sync::Arc::new(cached), 200).await;
+}
+
+/// The same over a SQLite file, where writes take long enough to overlap.
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writes_and_reads_leave_the_cache_consistent_over_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let orm = mtgo_storage::orm::sqlite::open(dir.path().join("overlap.db"))
+        .await
+        .unwrap();
+    let cached = CachedAdapter::with_config(orm, CacheConfig::default().max_peers(40));
+    concurrent_writes_and_reads(std::sync::Arc::new(cached), 40).await;
+}
+
+async fn concurrent_writes_and_reads<A: Adapter + 'static>(
+    cached: std::sync::Arc<CachedAdapter<A>>,
+    rounds: i64,
+) {
     let mut tasks = Vec::new();
     for task in 0..16i64 {
         let cached = std::sync::Arc::clone(&cached);
         tasks.push(tokio::spawn(async move {
-            for round in 0..200i64 {
+            for round in 0..rounds {
                 let id = (task * 7 + round) % 30;
                 let name = format!("n{}", (task + round) % 10);
                 let phone = format!("{}", (task * round) % 10);
@@ -672,4 +689,71 @@ async fn a_refused_write_leaves_the_cache_as_it_was() {
         &["15550001", "15550002"],
     )
     .await;
+}
+
+/// While other tasks write and read at the same time, every task sees its
+/// own acknowledged writes: its peer by id, and the username and phone it
+/// just took (times come from one counter, so the latest claimant wins)
+/// answered by itself or by a later claimant, never by an older one.
+async fn acknowledged_writes_are_seen<A: Adapter + 'static>(
+    cached: std::sync::Arc<CachedAdapter<A>>,
+    rounds: i64,
+) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let clock = Arc::new(AtomicI64::new(1));
+    let mut tasks = Vec::new();
+    for task in 0..8i64 {
+        let (cached, clock) = (Arc::clone(&cached), Arc::clone(&clock));
+        tasks.push(tokio::spawn(async move {
+            for round in 0..rounds {
+                let id = task * 100 + round % 5;
+                let name = format!("shared_{}", (task + round) % 6);
+                let phone = format!("{}", 100 + (task * 3 + round) % 7);
+                let mine = peer(id, &name, &phone, clock.fetch_add(1, Ordering::SeqCst));
+                if round % 3 == 0 {
+                    cached.save_peers(&[mine.clone()]).await.unwrap();
+                } else {
+                    cached.save_peer(&mine).await.unwrap();
+                }
+                assert_eq!(cached.get_peer(id).await.unwrap(), Some(mine.clone()));
+                for found in [
+                    cached.get_peer_by_username(&name).await.unwrap(),
+                    cached.get_peer_by_phone(&phone).await.unwrap(),
+                ] {
+                    let found = found.expect("someone claims it");
+                    assert!(
+                        found.last_updated >= mine.last_updated,
+                        "older {found:?} answered after {mine:?}"
+                    );
+                }
+                if round % 50 == 49 {
+                    cached.delete_peer(id).await.unwrap();
+                    assert_eq!(cached.get_peer(id).await.unwrap(), None);
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn acknowledged_writes_are_seen_at_once_over_memory() {
+    let cached =
+        CachedAdapter::with_config(MemoryAdapter::new(), CacheConfig::default().max_peers(16));
+    acknowledged_writes_are_seen(std::sync::Arc::new(cached), 300).await;
+}
+
+/// The same over a SQLite file, where writes take long enough to overlap.
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn acknowledged_writes_are_seen_at_once_over_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let orm = mtgo_storage::orm::sqlite::open(dir.path().join("acked.db"))
+        .await
+        .unwrap();
+    let cached = CachedAdapter::with_config(orm, CacheConfig::default().max_peers(16));
+    acknowledged_writes_are_seen(std::sync::Arc::new(cached), 60).await;
 }
