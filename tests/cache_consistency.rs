@@ -712,7 +712,10 @@ async fn acknowledged_writes_are_seen<A: Adapter + 'static>(
                 let phone = format!("{}", 100 + (task * 3 + round) % 7);
                 let mine = peer(id, &name, &phone, clock.fetch_add(1, Ordering::SeqCst));
                 if round % 3 == 0 {
-                    cached.save_peers(&[mine.clone()]).await.unwrap();
+                    cached
+                        .save_peers(std::slice::from_ref(&mine))
+                        .await
+                        .unwrap();
                 } else {
                     cached.save_peer(&mine).await.unwrap();
                 }
