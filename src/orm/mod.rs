@@ -41,8 +41,7 @@ use crate::error::{Error, Result};
 use crate::store::{Adapter, ConversationStore, DcAuthStore, UpdateStateStore};
 use async_trait::async_trait;
 use sea_orm::{
-    ConnectionTrait, DbBackend, DbErr, ExecResult, FromQueryResult, QueryResult, RuntimeErr,
-    Statement, Value,
+    ConnectionTrait, DbBackend, DbErr, ExecResult, FromQueryResult, QueryResult, Statement, Value,
 };
 use sql::{BulkCache, Dialect};
 use std::sync::Arc;
@@ -249,28 +248,37 @@ fn enabled_schemes() -> &'static str {
 /// serialization failure (PostgreSQL, MySQL/MariaDB) or a busy/locked
 /// database (SQLite).
 pub(crate) fn is_transient(e: &DbErr) -> bool {
-    let (DbErr::Exec(RuntimeErr::SqlxError(e))
-    | DbErr::Query(RuntimeErr::SqlxError(e))
-    | DbErr::Conn(RuntimeErr::SqlxError(e))) = e
-    else {
-        return false;
-    };
-    let Some(db) = e.as_database_error() else {
-        return false;
-    };
-    let code = db.code().unwrap_or_default();
-    match code.as_ref() {
-        // PostgreSQL deadlock / serialization; MySQL deadlock (SQLSTATE).
-        "40P01" | "40001" => true,
-        // MySQL lock wait timeout (SQLSTATE HY000, error 1205) and deadlock.
-        "HY000" => {
-            let msg = db.message();
-            msg.contains("Lock wait timeout") || msg.contains("Deadlock")
+    #[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+    {
+        let _ = e;
+        false
+    }
+    #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+    {
+        use sea_orm::RuntimeErr;
+        let (DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e))
+        | DbErr::Conn(RuntimeErr::SqlxError(e))) = e
+        else {
+            return false;
+        };
+        let Some(db) = e.as_database_error() else {
+            return false;
+        };
+        let code = db.code().unwrap_or_default();
+        match code.as_ref() {
+            // PostgreSQL deadlock / serialization; MySQL deadlock (SQLSTATE).
+            "40P01" | "40001" => true,
+            // MySQL lock wait timeout (SQLSTATE HY000, error 1205) and deadlock.
+            "HY000" => {
+                let msg = db.message();
+                msg.contains("Lock wait timeout") || msg.contains("Deadlock")
+            }
+            // SQLite BUSY (5) and LOCKED (6), with their extended codes.
+            other => other
+                .parse::<i32>()
+                .is_ok_and(|c| matches!(c & 0xff, 5 | 6)),
         }
-        // SQLite BUSY (5) and LOCKED (6), with their extended codes.
-        other => other
-            .parse::<i32>()
-            .is_ok_and(|c| matches!(c & 0xff, 5 | 6)),
     }
 }
 
