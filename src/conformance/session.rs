@@ -81,3 +81,10 @@ pub async fn session_names_lists_saved_sessions(adapter: Arc<dyn Adapter>) {
         .collect();
     assert_eq!(names, vec![format!("{base}-a"), format!("{base}-b")]);
 }
+
+/// Closing the store twice is `Ok(())` (the second close does nothing).
+pub async fn close_twice_is_ok(adapter: Arc<dyn Adapter>) {
+    adapter.save_session(&full_session()).await.unwrap();
+    adapter.close().await.unwrap();
+    adapter.close().await.unwrap();
+}
