@@ -17,6 +17,11 @@ skip() {
   echo "migration_cli.sh: *** SKIPPED $1: $2 ***" >&2
 }
 
+# Frozen migrations never import the current entities.
+if grep -q 'mtgo-storage-entity' migration/Cargo.toml || grep -rq 'mtgo_storage_entity' migration/src; then
+  fail "the migration crate depends on the entity crate"
+fi
+
 cargo build --quiet -p mtgo-storage-migration
 migrate() { cargo run --quiet -p mtgo-storage-migration -- "$@" 2>&1; }
 

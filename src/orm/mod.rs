@@ -95,7 +95,9 @@ impl OrmAdapter {
     /// `mtgo-storage-migration` CLI) once if the tables may be missing.
     ///
     /// Works with any connection SeaORM's sqlx drivers make (SQLite,
-    /// PostgreSQL, MySQL, MariaDB).
+    /// PostgreSQL, MySQL, MariaDB). The connection's settings are kept as
+    /// they are: a SQLite connection made elsewhere gets neither WAL nor a
+    /// busy timeout from here (use [`sqlite::open`] for those).
     pub fn new(db: DatabaseConnection) -> Self {
         let backend = db.get_database_backend();
         let backend_name = match backend {
