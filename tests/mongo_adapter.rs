@@ -204,7 +204,10 @@ async fn documents_are_typed_and_carry_the_session_name() {
         .await
         .unwrap();
     updates.insert_dedup_key("k", 5).await.unwrap();
-    updates.save_channel_pts(-1_001_234_567_890, 7).await.unwrap();
+    updates
+        .save_channel_pts(-1_001_234_567_890, 7)
+        .await
+        .unwrap();
 
     let one = |c: &'static str| {
         let db = fresh.db.clone();
@@ -572,6 +575,58 @@ async fn corrupt_documents_are_reported_without_their_values() {
     assert!(
         matches!(&err, Error::Corrupt { reason, .. } if reason.contains("`id` is int32")),
         "{err:?}"
+    );
+    fresh.drop_db().await;
+}
+
+#[tokio::test]
+async fn save_peers_splits_commands_under_the_size_limit() {
+    let Some((client, log)) = recording_client().await else {
+        return;
+    };
+    let db = client.database(&unique_db("sized"));
+    let store = MongoAdapter::new(db.clone()).await.unwrap();
+    // 20 peers of about 1 MiB each: 20 MiB would not fit one command
+    // (16 MiB), so the batch takes several, in one transaction.
+    let batch: Vec<Peer> = (1..=20)
+        .map(|i| {
+            let mut p = full_peer(i);
+            p.first_name = "x".repeat(1 << 20);
+            p
+        })
+        .collect();
+    taken(&log);
+    store.save_peers(&batch).await.unwrap();
+    let sizes: Vec<usize> = taken(&log)
+        .into_iter()
+        .filter(|(name, _)| name == "update")
+        .map(|(_, cmd)| cmd.get_array("updates").unwrap().len())
+        .collect();
+    assert!(sizes.len() >= 3, "{sizes:?}");
+    assert_eq!(sizes.iter().sum::<usize>(), 20, "{sizes:?}");
+    assert_eq!(store.load_peers().await.unwrap(), batch);
+    db.drop().await.unwrap();
+}
+
+#[tokio::test]
+async fn close_of_an_opened_adapter_shuts_its_client_down() {
+    let Some(fresh) = Fresh::new("close").await else {
+        return;
+    };
+    let store = mtgo_storage::mongo::open(&url(), fresh.db.name())
+        .await
+        .unwrap();
+    let other = store.session("other");
+    other.save_peer(&full_peer(1)).await.unwrap();
+    let own_db = store.database().clone();
+    store.close().await.unwrap();
+    assert!(matches!(
+        other.load_peers().await,
+        Err(Error::Closed { backend: "mongodb" })
+    ));
+    assert!(
+        own_db.list_collection_names().await.is_err(),
+        "the adapter's client still works after close"
     );
     fresh.drop_db().await;
 }
