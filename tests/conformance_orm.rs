@@ -24,7 +24,10 @@ mod sqlite_file {
     use mtgo_storage::OrmAdapter;
 
     async fn factory(session: String) -> Option<OrmAdapter> {
-        let (adapter, _path) = super::orm_support::sqlite_file().await;
+        let (adapter, _path, dir) = super::orm_support::sqlite_file().await;
+        // The file must outlive this function: keep the folder (under
+        // cargo's target/tmp).
+        let _ = dir.keep();
         Some(adapter.with_session(&session))
     }
 

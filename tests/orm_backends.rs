@@ -49,7 +49,7 @@ async fn pragma(adapter: &OrmAdapter, name: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_file_is_owner_only_and_tuned() {
     use std::os::unix::fs::PermissionsExt;
-    let (adapter, path) = orm_support::sqlite_file().await;
+    let (adapter, path, _dir) = orm_support::sqlite_file().await;
     adapter
         .save_session(&fixtures::full_session())
         .await
@@ -92,7 +92,7 @@ async fn open_sqlite_url_creates_private_file() {
 #[cfg(feature = "sqlite")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_two_pools_write_one_file_concurrently() {
-    let (a, path) = orm_support::sqlite_file().await;
+    let (a, path, _dir) = orm_support::sqlite_file().await;
     let b = mtgo_storage::orm::sqlite::open(&path).await.unwrap();
     let mut tasks = Vec::new();
     for task in 0..8i64 {
@@ -347,21 +347,24 @@ async fn entities_match_schema(adapter: OrmAdapter) {
 mod sqlite {
     use super::*;
 
-    async fn file() -> OrmAdapter {
-        let (adapter, _) = orm_support::sqlite_file().await;
-        adapter.with_session(&unique_session_name("sqlite"))
+    /// An adapter on a new file, and the folder that holds it (removed
+    /// when dropped at the end of the test).
+    async fn file() -> (OrmAdapter, tempfile::TempDir) {
+        let (adapter, _, dir) = orm_support::sqlite_file().await;
+        (adapter.with_session(&unique_session_name("sqlite")), dir)
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn save_peers_100k() {
-        save_100k(file().await).await;
+        let (adapter, _dir) = file().await;
+        save_100k(adapter).await;
     }
 
     /// SQLite does not enforce `VARCHAR(255)`, so a trigger (on this test's
     /// own file) rejects one username of the last chunk.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn failed_batch_leaves_nothing_written() {
-        let adapter = file().await;
+        let (adapter, _dir) = file().await;
         adapter
             .connection()
             .execute_unprepared(
@@ -378,12 +381,14 @@ mod sqlite {
 
     #[tokio::test]
     async fn long_keys_are_rejected() {
-        long_keys_rejected(file().await).await;
+        let (adapter, _dir) = file().await;
+        long_keys_rejected(adapter).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn entities_match_migrated_schema() {
-        entities_match_schema(file().await).await;
+        let (adapter, _dir) = file().await;
+        entities_match_schema(adapter).await;
         let memory = mtgo_storage::orm::sqlite::memory().await.unwrap();
         entities_match_schema(memory.with_session("memory")).await;
     }

@@ -44,15 +44,16 @@ pub async fn mysql(session: String) -> Option<OrmAdapter> {
 }
 
 /// A migrated adapter on a new SQLite file in its own temporary folder
-/// (kept until the process ends), and the file's path.
+/// under cargo's `CARGO_TARGET_TMPDIR`, the file's path, and the folder
+/// (removed when dropped).
 #[cfg(feature = "sqlite")]
-pub async fn sqlite_file() -> (OrmAdapter, std::path::PathBuf) {
-    let dir = tempfile::tempdir().expect("tempdir").keep();
-    let path = dir.join("mtgo.db");
+pub async fn sqlite_file() -> (OrmAdapter, std::path::PathBuf, tempfile::TempDir) {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
+    let path = dir.path().join("mtgo.db");
     let adapter = mtgo_storage::orm::sqlite::open(&path)
         .await
         .expect("open sqlite file");
-    (adapter, path)
+    (adapter, path, dir)
 }
 
 /// Deletes every row of the adapter's session name from every `mtgo_*`
