@@ -5,7 +5,8 @@
 //!   cold through `OrmAdapter`, and the same queries with raw sqlx and with
 //!   rusqlite prepared statements (each decodes the row into a `Peer`);
 //! * `save_peers_10000/*`: the same 10,000-peer upsert (peer rows and their
-//!   username rows, one transaction) through `OrmAdapter`, raw sqlx
+//!   username rows, one transaction) through `OrmAdapter` (and through a
+//!   `CachedAdapter` over it, to show what the cache adds), raw sqlx
 //!   (multi-row statements of 1,000 rows) and rusqlite (one prepared
 //!   statement per row, the fastest way SQLite takes them).
 //!
@@ -557,6 +558,11 @@ fn bench(c: &mut Criterion) {
     g.bench_function("orm", |b| {
         b.to_async(&rt)
             .iter(|| async { orm.save_peers(&all).await.unwrap() })
+    });
+    // The same through the cache: the write-through bookkeeping on top.
+    g.bench_function("cached_orm", |b| {
+        b.to_async(&rt)
+            .iter(|| async { cached.save_peers(&all).await.unwrap() })
     });
     let upsert_1000 = leak(upsert_sql(1_000));
     let delete_1000 = leak(delete_usernames_sql(1_000));

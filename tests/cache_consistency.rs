@@ -128,6 +128,30 @@ async fn username_moved_to_another_peer_after_it_was_cached() {
     assert_agrees(&cached, &[1, 2, 3], &["moving", "other"], &[]).await;
 }
 
+/// A peer that answered a username gives it up, then takes it back with an
+/// older time than another claimant: the other claimant answers.
+#[tokio::test]
+async fn username_given_up_then_taken_back_by_an_older_copy() {
+    let cached = CachedAdapter::new(MemoryAdapter::new());
+    cached.save_peer(&peer(2, "u", "", 5)).await.unwrap();
+    assert_eq!(
+        cached.get_peer_by_username("u").await.unwrap().unwrap().id,
+        2
+    );
+    cached.save_peer(&peer(1, "u", "", 9)).await.unwrap();
+    assert_eq!(
+        cached.get_peer_by_username("u").await.unwrap().unwrap().id,
+        1
+    );
+    cached.save_peer(&peer(1, "other", "", 1)).await.unwrap();
+    cached.save_peer(&peer(1, "u", "", 2)).await.unwrap();
+    assert_eq!(
+        cached.get_peer_by_username("u").await.unwrap().unwrap().id,
+        2
+    );
+    assert_agrees(&cached, &[1, 2], &["u", "other"], &[]).await;
+}
+
 #[tokio::test]
 async fn deleted_peer_after_it_was_cached() {
     let cached = CachedAdapter::new(MemoryAdapter::new());

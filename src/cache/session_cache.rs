@@ -3,25 +3,27 @@
 //!
 //! # Invariants (for writes made through the cache)
 //!
-//! * **Registry.** At most one [`Entry`] per id is registered; a registered
-//!   entry is valid, equals the inner adapter's current version of its id,
-//!   and is the one in the id cache. An entry that stops being registered
-//!   (a write of its id starts, a newer entry replaces it, the id cache
-//!   evicts or expires it, [`SessionCache::clear`]) is invalidated first, so
-//!   "valid" means "current".
+//! * **Slots.** At most one [`Slot`] per id is registered, and it is the one
+//!   in the id cache. A valid slot holds the inner adapter's current version
+//!   of its id. A slot stops answering when a write of its id starts (and
+//!   answers again, with the written peer, once the write is acknowledged
+//!   and no other write overlapped it) and dies for good when it stops being
+//!   registered (evicted or expired from the id cache, replaced, cleared,
+//!   deleted, or written by overlapping writes).
 //! * **Index entries.** `key -> None` means no peer of the inner adapter
-//!   claims `key`. `key -> Some(entry)` with a valid entry that claims `key`
-//!   means that peer is the inner adapter's answer for `key` (it wins the
-//!   tie rule). Any other index entry is ignored: the lookup asks the inner
-//!   adapter. So a hit costs one cache read, and a username that moved, a
-//!   deleted peer, a changed phone or an evicted peer never answer wrongly.
+//!   claims `key`. `key -> Some(slot)` with a valid slot whose peer claims
+//!   `key` means that peer is the inner adapter's answer for `key` (it wins
+//!   the tie rule). Any other index entry is ignored: the lookup asks the
+//!   inner adapter. So a hit costs one cache read, and a username that
+//!   moved, a deleted peer, a changed phone or an evicted peer never answer
+//!   wrongly.
 //!
 //! Writes keep both through [`super::write::PendingWrite`]; reads that missed
 //! fill the cache only when no write started or was running since the read
 //! began (a [`Ticket`] records the write epoch).
 
 use super::config::CacheConfig;
-use super::entry::{CachedPeer, Entry};
+use super::entry::{Entry, Slot};
 use super::keys::{KeyKind, keys_of};
 use crate::Peer;
 use moka::notification::RemovalCause;
@@ -31,11 +33,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-/// An index: normalized key -> the entry that answers it, or `None` for
+/// An index: normalized key -> the slot that answers it, or `None` for
 /// "no peer claims it".
 pub(crate) type Index = Cache<String, Option<Entry>>;
 
-/// The registered entry of each id.
+/// The registered slot of each id.
 type Registry = Arc<Mutex<HashMap<i64, Entry>>>;
 
 /// The cache of one session name, shared by every handle on that name.
@@ -83,14 +85,14 @@ impl SessionCache {
         // other operation on that id proceeds (moka holds the key's lock).
         // Never called while `registry` is held: the cache is not touched
         // under that lock.
-        let on_removal = move |_: Arc<i64>, entry: Entry, _: RemovalCause| {
-            entry.invalidate();
+        let on_removal = move |_: Arc<i64>, slot: Entry, _: RemovalCause| {
+            slot.kill();
             let mut registry = lock(&listener_registry);
             if registry
-                .get(&entry.peer.id)
-                .is_some_and(|current| Arc::ptr_eq(current, &entry))
+                .get(&slot.id)
+                .is_some_and(|current| Arc::ptr_eq(current, &slot))
             {
-                registry.remove(&entry.peer.id);
+                registry.remove(&slot.id);
             }
         };
         let mut peers = Cache::builder()
@@ -142,9 +144,9 @@ impl SessionCache {
         )
     }
 
-    /// Whether an entry read from a cache may answer.
-    pub(crate) fn is_current(&self, entry: &CachedPeer) -> bool {
-        entry.is_current(self.ttl)
+    /// The configured time-to-live.
+    pub(crate) fn ttl(&self) -> Option<Duration> {
+        self.ttl
     }
 
     /// The cached peer with this id, if any.
@@ -152,8 +154,7 @@ impl SessionCache {
         let found = self
             .peers
             .get(&id)
-            .filter(|e| self.is_current(e))
-            .map(|e| e.peer.clone());
+            .and_then(|slot| slot.current_if(self.ttl, |_| true));
         self.count(found.is_some());
         found
     }
@@ -162,48 +163,50 @@ impl SessionCache {
     pub(crate) fn lookup(&self, kind: KeyKind, key: &str) -> Lookup {
         let answer = match self.index(kind).get(key) {
             Some(None) => Lookup::Hit(None),
-            Some(Some(e)) if self.is_current(&e) && kind.claimed_by(&e.peer, key) => {
-                Lookup::Hit(Some(e.peer.clone()))
-            }
-            _ => Lookup::Miss,
+            Some(Some(slot)) => match slot.current_if(self.ttl, |p| kind.claimed_by(p, key)) {
+                Some(peer) => Lookup::Hit(Some(peer)),
+                None => Lookup::Miss,
+            },
+            None => Lookup::Miss,
         };
         self.count(matches!(answer, Lookup::Hit(_)));
         answer
     }
 
     /// Makes `peer` the registered, cached version of its id and returns
-    /// its entry (the registered one if it is current and equal). Call only
-    /// when `peer` is known to be the inner adapter's current version.
+    /// its slot (the registered one if it is valid and holds `peer`). Call
+    /// only when `peer` is known to be the inner adapter's current version.
     pub(crate) fn register(&self, peer: &Peer) -> Entry {
-        let entry = {
+        let slot = {
             let mut registry = lock(&self.registry);
             if let Some(current) = registry.get(&peer.id)
-                && current.peer == *peer
-                && self.is_current(current)
+                && current.holds(self.ttl, peer)
             {
                 return Arc::clone(current);
             }
-            let entry = CachedPeer::new(peer.clone());
-            if let Some(old) = registry.insert(peer.id, Arc::clone(&entry)) {
-                old.invalidate();
+            let slot = Slot::new(peer.clone());
+            if let Some(old) = registry.insert(peer.id, Arc::clone(&slot)) {
+                old.kill();
             }
-            entry
+            slot
         };
         // Outside the registry lock: moka may call the listener here.
-        self.peers.insert(peer.id, Arc::clone(&entry));
-        entry
+        self.peers.insert(peer.id, Arc::clone(&slot));
+        slot
     }
 
-    /// Unregisters and invalidates the entry of `id`; returns it if it was
-    /// current. Then drops it from the id cache.
-    pub(crate) fn unregister(&self, id: i64) -> Option<Entry> {
-        let old = lock(&self.registry).remove(&id).filter(|old| {
-            let current = self.is_current(old);
-            old.invalidate();
-            current
-        });
+    /// The registered slot of `id`, if any.
+    pub(crate) fn slot(&self, id: i64) -> Option<Entry> {
+        lock(&self.registry).get(&id).cloned()
+    }
+
+    /// Unregisters and kills the slot of `id`, and drops it from the id
+    /// cache.
+    pub(crate) fn unregister(&self, id: i64) {
+        if let Some(old) = lock(&self.registry).remove(&id) {
+            old.kill();
+        }
         self.peers.invalidate(&id);
-        old
     }
 
     /// Call before reading the inner adapter to fill the cache afterwards.
@@ -282,8 +285,8 @@ impl SessionCache {
         // the epoch stops fills whose read began before the clear.
         let mut state = self.lock();
         state.epoch += 1;
-        for (_, entry) in lock(&self.registry).drain() {
-            entry.invalidate();
+        for (_, slot) in lock(&self.registry).drain() {
+            slot.kill();
         }
         self.peers.invalidate_all();
         self.usernames.invalidate_all();

@@ -1,24 +1,46 @@
 //! A write through the cache: what it does to the cache before the inner
 //! adapter is written, and after it succeeded.
 //!
-//! Before: the epoch moves and the peers and index keys the write touches
-//! are removed (their old values kept here), so that while the write runs no
-//! read answers them from memory and no read fills them. After success, and
-//! only if no other write overlapped this one (so the order of the inner
-//! writes is known), the new peers are cached and each touched key gets the
-//! answer the inner adapter now gives, when it can be known from what was
-//! cached; otherwise the key stays uncached and the next lookup asks the
-//! inner adapter. On error, cancellation or overlap nothing is installed.
+//! Before: the epoch moves, the slots of the written ids stop answering
+//! (their peers are kept here), and the index keys the new peers claim that
+//! name another slot (or "nobody") are removed (their old values kept
+//! here), so that while the write runs no read answers them from memory and
+//! no read fills them. After success, and only if no other write overlapped
+//! this one (so the order of the inner writes is known), each slot answers
+//! again with the written peer and each touched key gets the answer the
+//! inner adapter now gives, when it can be known from what was cached;
+//! otherwise the key is left uncached and the next lookup asks the inner
+//! adapter. A refresh that keeps a peer's usernames and phone therefore
+//! changes no index entry. On error, cancellation or overlap the written
+//! slots die and nothing is installed.
 
 use super::entry::Entry;
 use super::keys::{KeyKind, keys_of};
 use super::session_cache::SessionCache;
 use crate::Peer;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// An index key: its kind and normalized text.
 type Key = (KeyKind, String);
+
+/// One written peer: its slot at the start (if cached), the peer that slot
+/// held then (if it was valid), and the keys it claims (positions in
+/// [`PendingWrite::keys`]).
+struct Written<'a> {
+    peer: &'a Peer,
+    slot: Option<Entry>,
+    old: Option<Peer>,
+    keys: Vec<usize>,
+}
+
+/// A key the new peers claim: its index entry at the start (`None`: not
+/// cached) and whether that entry was left in the index.
+struct Touched {
+    key: Key,
+    before: Option<Option<Entry>>,
+    left_in_index: bool,
+}
 
 /// A write in progress; [`PendingWrite::commit`] it after the inner adapter
 /// succeeded, or drop it.
@@ -26,12 +48,8 @@ pub(crate) struct PendingWrite<'a> {
     cache: &'a SessionCache,
     start: u64,
     /// The peers written, one per id (the last of a repeated id).
-    peers: Vec<&'a Peer>,
-    /// The current entry of each written id before the write, if cached.
-    old: HashMap<i64, Option<Entry>>,
-    /// The index entry of each key the new peers claim, before the write
-    /// (`None`: not cached).
-    keys: HashMap<Key, Option<Option<Entry>>>,
+    written: Vec<Written<'a>>,
+    keys: Vec<Touched>,
     finished: bool,
 }
 
@@ -40,38 +58,61 @@ impl SessionCache {
     pub(crate) fn begin_save<'a>(&'a self, peers: &'a [Peer]) -> PendingWrite<'a> {
         let peers = last_of_each_id(peers);
         let start = self.start_write();
-        let mut old = HashMap::with_capacity(peers.len());
-        let mut keys = HashMap::new();
-        for peer in &peers {
-            old.insert(peer.id, self.unregister(peer.id));
+        let ids: HashSet<i64> = peers.iter().map(|p| p.id).collect();
+        let mut written = Vec::with_capacity(peers.len());
+        let mut keys: Vec<Touched> = Vec::new();
+        let mut positions: HashMap<Key, usize> = HashMap::new();
+        for peer in peers {
+            let slot = self.slot(peer.id);
+            let old = slot.as_ref().and_then(|s| s.begin_write(self.ttl()));
+            let mut claimed = Vec::new();
             for (kind, key) in keys_of(peer) {
-                if !keys.contains_key(&(kind, key.clone())) {
-                    let before = self.index(kind).remove(&key);
-                    keys.insert((kind, key), before);
+                if let Some(&at) = positions.get(&(kind, key.clone())) {
+                    claimed.push(at);
+                    continue;
                 }
+                let index = self.index(kind);
+                let (before, left_in_index) = match index.get(&key) {
+                    // A slot of this batch: it does not answer while the
+                    // write runs, so the entry can stay.
+                    Some(Some(s)) if ids.contains(&s.id) => (Some(Some(s)), true),
+                    Some(_) => (index.remove(&key), false),
+                    None => (None, false),
+                };
+                claimed.push(keys.len());
+                positions.insert((kind, key.clone()), keys.len());
+                keys.push(Touched {
+                    key: (kind, key),
+                    before,
+                    left_in_index,
+                });
             }
+            written.push(Written {
+                peer,
+                slot,
+                old,
+                keys: claimed,
+            });
         }
         PendingWrite {
             cache: self,
             start,
-            peers,
-            old,
+            written,
             keys,
             finished: false,
         }
     }
 
-    /// Starts deleting the peer `id`. Index entries naming it stay, but its
-    /// entry is no longer valid, so lookups of them ask the inner adapter.
+    /// Starts deleting the peer `id`: its slot dies. Index entries naming it
+    /// stay, but no longer answer.
     pub(crate) fn begin_delete(&self, id: i64) -> PendingWrite<'_> {
         let start = self.start_write();
         self.unregister(id);
         PendingWrite {
             cache: self,
             start,
-            peers: Vec::new(),
-            old: HashMap::new(),
-            keys: HashMap::new(),
+            written: Vec::new(),
+            keys: Vec::new(),
             finished: false,
         }
     }
@@ -98,6 +139,18 @@ impl PendingWrite<'_> {
         if succeeded && alone {
             // Under the lock: no fill, commit or write start interleaves.
             self.install();
+        } else {
+            for w in &self.written {
+                if w.slot.is_some() {
+                    self.cache.unregister(w.peer.id);
+                }
+            }
+            for touched in &self.keys {
+                if touched.left_in_index {
+                    let (kind, key) = &touched.key;
+                    self.cache.index(*kind).invalidate(key);
+                }
+            }
         }
         state.epoch += 1;
         state.in_flight -= 1;
@@ -105,20 +158,38 @@ impl PendingWrite<'_> {
 
     fn install(&mut self) {
         let cache = self.cache;
-        let mut keys = std::mem::take(&mut self.keys);
-        for &peer in &self.peers {
-            let new = cache.register(peer);
-            let old = self.old.get(&peer.id).and_then(Option::as_ref);
-            for (kind, key) in keys_of(peer) {
-                let slot = keys
-                    .get_mut(&(kind, key.clone()))
-                    .expect("every claimed key was recorded at the start");
-                *slot = next_entry(slot.take(), &new, old, kind, &key, |e| cache.is_current(e));
+        let ttl = cache.ttl();
+        // The current answer of each touched key as the batch is applied.
+        let mut answers: Vec<Option<Option<Entry>>> =
+            self.keys.iter().map(|t| t.before.clone()).collect();
+        for w in &self.written {
+            let peer = w.peer;
+            let slot = match &w.slot {
+                Some(slot) if slot.finish_write(peer) => Arc::clone(slot),
+                _ => cache.register(peer),
+            };
+            for &at in &w.keys {
+                let (kind, key) = &self.keys[at].key;
+                let answer = answers[at].take();
+                answers[at] = next_answer(answer, &slot, w, *kind, key, |s| {
+                    s.current_if(ttl, |p| kind.claimed_by(p, key))
+                });
             }
         }
-        for ((kind, key), entry) in keys {
-            if let Some(answer) = entry {
-                cache.index(kind).insert(key, answer);
+        for (touched, answer) in self.keys.drain(..).zip(answers) {
+            let (kind, key) = touched.key;
+            let index = cache.index(kind);
+            match answer {
+                Some(answer) => {
+                    let unchanged = touched.left_in_index
+                        && matches!((&touched.before, &answer),
+                            (Some(Some(a)), Some(b)) if Arc::ptr_eq(a, b));
+                    if !unchanged {
+                        index.insert(key, answer);
+                    }
+                }
+                None if touched.left_in_index => index.invalidate(&key),
+                None => {}
             }
         }
     }
@@ -132,48 +203,46 @@ impl Drop for PendingWrite<'_> {
     }
 }
 
-/// The index entry of `key` after `new` (which claims it) was written over
-/// `old` (the entry current before the write, if it was cached), given the
-/// entry before (`None`: not cached). `None` means "not known: leave it
-/// uncached". `is_current` tells whether another peer's entry is still its
-/// current version (entries of ids this batch wrote are no longer current
-/// until the batch has registered their new entries).
-fn next_entry(
+/// The answer for `key` after `w.peer` (which claims it, now held by
+/// `slot`) was written, given the answer before (`None`: not known).
+/// `None` means "not known: leave it uncached". `current` gives another
+/// slot's peer if that slot is valid and its peer claims the key (slots of
+/// this batch are not valid until the batch has reached them).
+fn next_answer(
     before: Option<Option<Entry>>,
-    new: &Entry,
-    old: Option<&Entry>,
+    slot: &Entry,
+    w: &Written<'_>,
     kind: KeyKind,
     key: &str,
-    is_current: impl Fn(&Entry) -> bool,
+    current: impl Fn(&Entry) -> Option<Peer>,
 ) -> Option<Option<Entry>> {
-    let peer = &new.peer;
+    let peer = w.peer;
     match before? {
         // Nobody claimed it: the new peer is the only claimant.
-        None => Some(Some(Arc::clone(new))),
-        // The peer's current version was the answer: it stays so if it did
-        // claim the key and did not get older; else another claimant may
-        // win now.
-        Some(answer) if answer.peer.id == peer.id => match old {
-            Some(old)
-                if Arc::ptr_eq(&answer, old)
-                    && kind.claimed_by(&old.peer, key)
-                    && peer.last_updated >= old.peer.last_updated =>
-            {
-                Some(Some(Arc::clone(new)))
-            }
-            _ => None,
-        },
-        // Another peer's current version was the answer (so it beat every
-        // other claimant): the winner is whichever of it and the new peer is
-        // newer.
-        Some(answer) if is_current(&answer) && kind.claimed_by(&answer.peer, key) => {
-            if peer.is_newer_than(&answer.peer) {
-                Some(Some(Arc::clone(new)))
-            } else {
-                Some(Some(answer))
+        None => Some(Some(Arc::clone(slot))),
+        // The written id's slot was the answer, holding the version this
+        // write replaced: it stays the answer if that version claimed the
+        // key and the new one is not older; else another claimant may win.
+        Some(answer) if answer.id == peer.id => {
+            let was_current = w.slot.as_ref().is_some_and(|s| Arc::ptr_eq(s, &answer));
+            match &w.old {
+                Some(old)
+                    if was_current
+                        && kind.claimed_by(old, key)
+                        && peer.last_updated >= old.last_updated =>
+                {
+                    Some(Some(Arc::clone(slot)))
+                }
+                _ => None,
             }
         }
-        Some(_) => None,
+        // Another peer's valid slot was the answer (so it beat every other
+        // claimant): the winner is whichever of it and the new peer is newer.
+        Some(answer) => match current(&answer) {
+            Some(winner) if peer.is_newer_than(&winner) => Some(Some(Arc::clone(slot))),
+            Some(_) => Some(Some(answer)),
+            None => None,
+        },
     }
 }
 
