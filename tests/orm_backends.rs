@@ -450,6 +450,36 @@ mod postgres {
         }
     }
 
+    /// `migrate` waits while another session (another process) holds the
+    /// advisory migration lock, and finishes once it is released.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn migrate_waits_for_the_database_lock() {
+        use sqlx::Connection;
+        let Some(a) = adapter().await else { return };
+        let mut other = sqlx::PgConnection::connect(&orm_support::postgres_url())
+            .await
+            .unwrap();
+        let key = mtgo_storage::orm::PG_MIGRATION_LOCK;
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(key)
+            .execute(&mut other)
+            .await
+            .unwrap();
+        let task = tokio::spawn(async move { a.migrate().await });
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert!(!task.is_finished(), "migrate did not wait for the lock");
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(key)
+            .execute(&mut other)
+            .await
+            .unwrap();
+        tokio::time::timeout(std::time::Duration::from_secs(30), task)
+            .await
+            .expect("migrate finishes once the lock is free")
+            .unwrap()
+            .unwrap();
+    }
+
     #[tokio::test]
     async fn open_url_dispatches_on_scheme() {
         if adapter().await.is_some() {
@@ -522,6 +552,36 @@ mod mariadb {
             let collation: String = r.try_get_by_index(1).unwrap();
             assert_eq!(collation, "utf8mb4_bin", "{table}");
         }
+    }
+
+    /// `migrate` waits while another session (another process) holds the
+    /// named migration lock, and finishes once it is released.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn migrate_waits_for_the_database_lock() {
+        use sqlx::Connection;
+        let Some(a) = adapter().await else { return };
+        let mut other = sqlx::MySqlConnection::connect(&orm_support::mysql_url())
+            .await
+            .unwrap();
+        let name = mtgo_storage::orm::MYSQL_MIGRATION_LOCK;
+        sqlx::query("SELECT GET_LOCK(?, 10)")
+            .bind(name)
+            .execute(&mut other)
+            .await
+            .unwrap();
+        let task = tokio::spawn(async move { a.migrate().await });
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert!(!task.is_finished(), "migrate did not wait for the lock");
+        sqlx::query("SELECT RELEASE_LOCK(?)")
+            .bind(name)
+            .execute(&mut other)
+            .await
+            .unwrap();
+        tokio::time::timeout(std::time::Duration::from_secs(30), task)
+            .await
+            .expect("migrate finishes once the lock is free")
+            .unwrap()
+            .unwrap();
     }
 
     #[tokio::test]

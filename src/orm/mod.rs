@@ -88,6 +88,42 @@ struct Inner {
 /// the same time do not race creating the tables.
 static MIGRATE_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// The PostgreSQL advisory lock (`pg_advisory_lock`) that
+/// [`OrmAdapter::migrate`] holds on its own connection while migrating, so
+/// processes starting at the same time migrate one after the other.
+pub const PG_MIGRATION_LOCK: i64 = 0x6d74_676f_5f6d_6967; // "mtgo_mig"
+
+/// The MySQL/MariaDB named lock (`GET_LOCK`) [`OrmAdapter::migrate`] holds
+/// while migrating, waiting for it up to [`MIGRATION_LOCK_WAIT_SECS`].
+pub const MYSQL_MIGRATION_LOCK: &str = "mtgo_storage_migrate";
+
+/// How long `migrate` waits for another process's MySQL migration lock.
+pub const MIGRATION_LOCK_WAIT_SECS: u32 = 300;
+
+/// A dedicated connection holding the database-wide migration lock; closing
+/// it releases the lock.
+enum SchemaLock {
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::PgConnection),
+    #[cfg(feature = "mysql")]
+    MySql(sqlx::MySqlConnection),
+}
+
+impl SchemaLock {
+    async fn release(self) {
+        #[allow(unused_imports)]
+        use sqlx::Connection;
+        // Closing the session releases the lock; a failure to close drops
+        // the socket, which releases it too.
+        let _ = match self {
+            #[cfg(feature = "postgres")]
+            SchemaLock::Postgres(c) => c.close().await,
+            #[cfg(feature = "mysql")]
+            SchemaLock::MySql(c) => c.close().await,
+        };
+    }
+}
+
 impl OrmAdapter {
     /// An adapter over an application's existing SeaORM connection, bound
     /// to the session name [`crate::DEFAULT_SESSION_NAME`]. It does not
@@ -154,15 +190,74 @@ impl OrmAdapter {
 
     /// Applies the pending migrations of [`Migrator`] (creating the
     /// `mtgo_*` tables and the `mtgo_seaql_migrations` bookkeeping table).
-    /// Applying them when none is pending is `Ok(())`.
+    /// Applying them when none is pending is `Ok(())`. Migrations started
+    /// at the same time wait for each other: within a process, and across
+    /// processes on PostgreSQL ([`PG_MIGRATION_LOCK`]) and MySQL/MariaDB
+    /// ([`MYSQL_MIGRATION_LOCK`]), each lock held on a connection of its own.
     ///
     /// # Errors
-    /// [`Error::Backend`] when a migration fails.
+    /// [`Error::Backend`] when a migration fails or the lock cannot be
+    /// taken.
     pub async fn migrate(&self) -> Result<()> {
         let _guard = MIGRATE_LOCK.lock().await;
-        Migrator::up(&self.inner.db, None)
+        let lock = self.lock_schema().await?;
+        let result = Migrator::up(&self.inner.db, None)
             .await
-            .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e));
+        if let Some(lock) = lock {
+            lock.release().await;
+        }
+        result
+    }
+
+    /// Takes the database-wide migration lock on a dedicated connection
+    /// (PostgreSQL advisory lock, MySQL named lock); `None` on SQLite, whose
+    /// own write lock serializes the migrations' writes.
+    async fn lock_schema(&self) -> Result<Option<SchemaLock>> {
+        #[allow(unused_imports)]
+        use sea_orm::DatabaseConnectionType as Kind;
+        #[allow(unused_imports)]
+        use sqlx::ConnectOptions;
+        #[allow(unused_variables)]
+        let err = |e: sqlx::Error| Error::backend(self.inner.backend_name, e);
+        match &self.inner.db.inner {
+            #[cfg(feature = "postgres")]
+            Kind::SqlxPostgresPoolConnection(_) => {
+                let pool = self.inner.db.get_postgres_connection_pool();
+                let mut conn = pool.connect_options().connect().await.map_err(err)?;
+                sqlx::query("SELECT pg_advisory_lock($1)")
+                    .bind(PG_MIGRATION_LOCK)
+                    .execute(&mut conn)
+                    .await
+                    .map_err(err)?;
+                Ok(Some(SchemaLock::Postgres(conn)))
+            }
+            #[cfg(feature = "mysql")]
+            Kind::SqlxMySqlPoolConnection(_) => {
+                use sqlx::Row;
+                let pool = self.inner.db.get_mysql_connection_pool();
+                let mut conn = pool.connect_options().connect().await.map_err(err)?;
+                let got: Option<i64> = sqlx::query("SELECT GET_LOCK(?, ?)")
+                    .bind(MYSQL_MIGRATION_LOCK)
+                    .bind(MIGRATION_LOCK_WAIT_SECS)
+                    .fetch_one(&mut conn)
+                    .await
+                    .map_err(err)?
+                    .try_get(0)
+                    .map_err(err)?;
+                if got != Some(1) {
+                    return Err(Error::backend(
+                        self.inner.backend_name,
+                        format!(
+                            "another process held the migration lock {MYSQL_MIGRATION_LOCK:?} \
+                             for {MIGRATION_LOCK_WAIT_SECS} s"
+                        ),
+                    ));
+                }
+                Ok(Some(SchemaLock::MySql(conn)))
+            }
+            _ => Ok(None),
+        }
     }
 
     /// A handle for another session name on the same connection pool.
