@@ -320,7 +320,7 @@ impl OrmAdapter {
     }
 }
 
-fn enabled_schemes() -> &'static str {
+fn enabled_schemes() -> String {
     let schemes: &[&str] = &[
         #[cfg(feature = "sqlite")]
         "sqlite",
@@ -329,15 +329,10 @@ fn enabled_schemes() -> &'static str {
         #[cfg(feature = "mysql")]
         "mysql",
     ];
-    match schemes {
-        [] => "none",
-        ["sqlite"] => "sqlite",
-        ["postgres"] => "postgres",
-        ["mysql"] => "mysql",
-        ["sqlite", "postgres"] => "sqlite, postgres",
-        ["sqlite", "mysql"] => "sqlite, mysql",
-        ["postgres", "mysql"] => "postgres, mysql",
-        _ => "sqlite, postgres, mysql",
+    if schemes.is_empty() {
+        "none".to_owned()
+    } else {
+        schemes.join(", ")
     }
 }
 

@@ -77,6 +77,8 @@ impl Dialect {
     ) -> String {
         let mut out = self.insert(table, cols, rows);
         if self.is_mysql() {
+            // `VALUES(col)`: MariaDB's form; MySQL 8.0.20+ still accepts it
+            // (with a deprecation warning), MariaDB lacks the `AS new` alias.
             out.push_str(" ON DUPLICATE KEY UPDATE ");
             for (i, c) in update.iter().enumerate() {
                 if i > 0 {
