@@ -29,7 +29,10 @@ use std::sync::{Arc, Mutex};
 ///   cache knows the inner adapter's answer for that key (see below);
 ///   otherwise it reads the inner adapter and caches its answer (including
 ///   "no such peer", so repeated lookups of an unknown username stay in
-///   memory too).
+///   memory too). A write keeps the answers it can derive; so after
+///   [`CachedAdapter::warm_up`] lookups are hits, while the first lookup of
+///   a username a write brought in for a new peer asks the inner adapter
+///   once (another, uncached peer might claim it too).
 /// * **Bounded.** Each session name keeps up to
 ///   [`CacheConfig::max_peers`] peers (and as many username and phone
 ///   entries) in [moka](https://docs.rs/moka) caches, which evict with a
@@ -41,17 +44,18 @@ use std::sync::{Arc, Mutex};
 ///
 /// # Why a hit never disagrees with the inner adapter
 ///
-/// Peers are cached by id, one registered entry per id, which stays valid
-/// until a write of that id starts, a newer version replaces it, or the
-/// cache evicts it. For each username and phone the cache keeps the entry
-/// that answers it (or "nobody"). A write that touches a key updates that
-/// answer only when the new one follows from what is cached (the previous
-/// answer was a valid entry that claims the key, so the tie rule "greatest
-/// `last_updated`, then greatest id" can be applied between it and the
-/// written peer); otherwise the key is dropped and the next lookup asks the
-/// inner adapter. A hit is served only if its entry is still valid and
-/// claims the key, which covers a username that moved to another peer, a
-/// deleted peer, a changed phone and an evicted peer. Reads that fill the
+/// Peers are cached by id, in one slot per id: a write of the id suspends
+/// the slot until the inner adapter acknowledged it, then the slot holds the
+/// written peer; a slot that is evicted, deleted or written by overlapping
+/// writes is dropped for good. For each username and phone the cache keeps
+/// the slot that answers it (or "nobody"). A write that touches a key
+/// updates that answer only when the new one follows from what is cached
+/// (the previous answer was a valid slot whose peer claims the key, so the
+/// tie rule "greatest `last_updated`, then greatest id" can be applied
+/// between it and the written peer); otherwise the key is dropped and the
+/// next lookup asks the inner adapter. A hit is served only if its slot is
+/// valid and its peer claims the key, which covers a username that moved to
+/// another peer, a deleted peer, a changed phone and an evicted peer. Reads that fill the
 /// cache are discarded when a write started or ran while they read, and
 /// writes that overlapped each other install nothing (their order in the
 /// inner store is unknown), so concurrent use keeps these rules. While a
