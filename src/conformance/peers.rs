@@ -250,6 +250,45 @@ pub async fn phone_lookup_ignores_formatting(adapter: Arc<dyn Adapter>) {
     assert_eq!(adapter.get_peer_by_phone("").await.unwrap(), None);
 }
 
+/// Saving a peer with another phone number moves the phone lookup, even
+/// after both numbers were looked up: the new number finds it, the old one
+/// finds nobody; once the peer has no phone, no number finds it.
+pub async fn phone_change_moves_lookup(adapter: Arc<dyn Adapter>) {
+    let mut peer = Peer::new(31, PeerType::User, 31);
+    peer.phone_number = "+1 555 000 0031".into();
+    peer.last_updated = 1;
+    adapter.save_peer(&peer).await.unwrap();
+    assert_eq!(
+        adapter.get_peer_by_phone("15550000031").await.unwrap(),
+        Some(peer.clone())
+    );
+    assert_eq!(
+        adapter.get_peer_by_phone("15550000032").await.unwrap(),
+        None
+    );
+
+    peer.phone_number = "+1 555 000 0032".into();
+    peer.last_updated = 2;
+    adapter.save_peer(&peer).await.unwrap();
+    assert_eq!(
+        adapter.get_peer_by_phone("15550000031").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        adapter.get_peer_by_phone("+1-555-000-0032").await.unwrap(),
+        Some(peer.clone())
+    );
+
+    peer.phone_number = String::new();
+    peer.last_updated = 3;
+    adapter.save_peer(&peer).await.unwrap();
+    assert_eq!(
+        adapter.get_peer_by_phone("15550000032").await.unwrap(),
+        None
+    );
+    assert_eq!(adapter.get_peer(31).await.unwrap(), Some(peer));
+}
+
 /// Deleting a peer removes it from id, username and phone lookups and from
 /// `load_peers`, and leaves other peers alone.
 pub async fn delete_peer_removes_it_everywhere(adapter: Arc<dyn Adapter>) {
