@@ -463,7 +463,7 @@ async fn session_handles_share_one_cache_per_name() {
 #[tokio::test]
 async fn outside_writes_are_seen_after_the_time_to_live() {
     let inner = MemoryAdapter::new();
-    let ttl = Duration::from_millis(300);
+    let ttl = Duration::from_millis(1_000);
     let cached =
         CachedAdapter::with_config(inner.clone(), CacheConfig::default().time_to_live(ttl));
     cached.save_peer(&peer(1, "carol", "", 1)).await.unwrap();
@@ -475,7 +475,7 @@ async fn outside_writes_are_seen_after_the_time_to_live() {
         "carol",
         "served from memory: the outside write is not seen yet"
     );
-    tokio::time::sleep(ttl + Duration::from_millis(100)).await;
+    tokio::time::sleep(ttl + Duration::from_millis(200)).await;
     assert_eq!(
         cached.get_peer(1).await.unwrap().unwrap().username,
         "carol_new"
