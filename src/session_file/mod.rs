@@ -174,11 +174,36 @@ async fn base_session(adapter: &dyn Adapter) -> Result<Session> {
     }))
 }
 
+/// One `update_state` row: (id, pts, qts, date, seq).
+type UpdateRow = (i64, i32, i32, i32, i32);
+
+/// Reads the `update_state` table (Telethon, Kurigram) if `tables` has it.
+async fn read_update_rows(input: &mut sqlite::Input, tables: &[String]) -> Result<Vec<UpdateRow>> {
+    if !tables.iter().any(|t| t == "update_state") {
+        return Ok(Vec::new());
+    }
+    Ok(input
+        .rows("update_state")
+        .await?
+        .iter()
+        .filter_map(|r| {
+            let int = |c: &str| r.get(c).as_i64().map(to_i32).unwrap_or(0);
+            Some((
+                r.get("id").as_i64()?,
+                int("pts"),
+                int("qts"),
+                int("date"),
+                int("seq"),
+            ))
+        })
+        .collect())
+}
+
 /// Saves update-state rows keyed as Telethon keys them: id 0 is the common
 /// state, any other id a channel's pts.
 async fn save_update_rows(
     adapter: &dyn Adapter,
-    rows: &[(i64, i32, i32, i32, i32)],
+    rows: &[UpdateRow],
     report: &mut ImportReport,
 ) -> Result<()> {
     let Some(store) = adapter.update_state() else {

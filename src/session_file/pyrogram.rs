@@ -183,25 +183,7 @@ pub(super) async fn import_from(input: &mut Input, adapter: &dyn Adapter) -> Res
             }
         }
     }
-    let update_rows: Vec<(i64, i32, i32, i32, i32)> = if has("update_state") {
-        input
-            .rows("update_state")
-            .await?
-            .iter()
-            .filter_map(|r| {
-                let int = |c: &str| r.get(c).as_i64().map(to_i32).unwrap_or(0);
-                Some((
-                    r.get("id").as_i64()?,
-                    int("pts"),
-                    int("qts"),
-                    int("date"),
-                    int("seq"),
-                ))
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let update_rows = super::read_update_rows(input, &tables).await?;
 
     if let Some(row) = sessions.first() {
         let mut session = base_session(adapter).await?;
