@@ -5,6 +5,13 @@
 //! the new ones. Chunks stay under every database's bind-parameter limit
 //! (SQLite 32,766; PostgreSQL and MySQL 65,535). Peers are written in
 //! ascending id order so concurrent batches lock rows in one order.
+//!
+//! On SQLite, where the cost is per bound parameter and per statement (each
+//! is a round trip to sqlx's worker thread), the usernames of the whole
+//! batch are replaced after the peers by two statements, each with one JSON
+//! text that `json_each` expands (SQLite's JSON keeps 64-bit integers and
+//! UTF-8 text exactly). The peers themselves stay multi-row upserts: pulling
+//! 13 columns out of JSON rows costs SQLite more than binding them.
 
 use super::sql::{Bulk, Dialect};
 use super::{OrmAdapter, is_transient};
@@ -16,6 +23,7 @@ use mtgo_storage_entity::peers;
 use sea_orm::{
     ConnectionTrait, DbBackend, DbErr, IsolationLevel, Statement, TransactionTrait, Value,
 };
+use std::fmt::Write as _;
 use std::time::Duration;
 
 const TABLE: &str = "mtgo_peers";
@@ -53,6 +61,8 @@ pub(super) struct Sql {
     load_all: String,
     delete_peer: String,
     delete_usernames: String,
+    json_delete_usernames: String,
+    json_insert_usernames: String,
 }
 
 impl Sql {
@@ -84,8 +94,50 @@ impl Sql {
             load_all: d.select(TABLE, COLS, &KEY[..1]) + " ORDER BY id",
             delete_peer: d.delete(TABLE, KEY),
             delete_usernames: d.delete(USERNAMES, &["session_name", "peer_id"]),
+            json_delete_usernames: format!(
+                "DELETE FROM {USERNAMES} WHERE session_name = ?1 \
+                 AND peer_id IN (SELECT value FROM json_each(?2))"
+            ),
+            json_insert_usernames: format!(
+                "INSERT INTO {USERNAMES} ({}) \
+                 SELECT ?1, key, value FROM json_each(?2)",
+                USERNAME_COLS.join(", ")
+            ),
         }
     }
+}
+
+/// `[id, ...]`: the ids of a batch as JSON.
+fn ids_json(peers: &[&Peer]) -> String {
+    let mut out = String::with_capacity(2 + peers.len() * 21);
+    out.push('[');
+    for (i, p) in peers.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "{}", p.id);
+    }
+    out.push(']');
+    out
+}
+
+/// `{"username": id, ...}` as JSON: `json_each` gives each member as
+/// `key` and `value` without parsing a row of its own. A name claimed by
+/// several peers repeats as a key; SQLite keeps every repeated member.
+fn names_json(names: &[(String, i64)]) -> String {
+    let mut out: Vec<u8> = Vec::with_capacity(2 + names.len() * 40);
+    out.push(b'{');
+    for (i, (name, id)) in names.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        // Writing into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut out, name);
+        let _ = std::io::Write::write_fmt(&mut out, format_args!(":{id}"));
+    }
+    out.push(b'}');
+    // serde_json writes valid UTF-8, the rest is ASCII.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 fn decode(m: peers::Model) -> Result<Peer> {
@@ -130,6 +182,7 @@ impl OrmAdapter {
         let inner = &*self.inner;
         let d = inner.dialect;
         let backend = d.0;
+        let sqlite = backend == DbBackend::Sqlite;
         let txn = if backend == DbBackend::MySql {
             // No gap locks: concurrent overlapping batches do not deadlock
             // on ranges they do not touch.
@@ -148,7 +201,9 @@ impl OrmAdapter {
                 d.upsert(TABLE, COLS, KEY, &COLS[2..], n)
             });
             let mut values: Vec<Value> = Vec::with_capacity(n * COLS.len());
-            names.clear();
+            if !sqlite {
+                names.clear();
+            }
             for p in chunk {
                 for name in p.normalized_usernames() {
                     names.push((name, p.id));
@@ -172,6 +227,10 @@ impl OrmAdapter {
             }
             txn.execute_raw(Statement::from_sql_and_values(backend, &*sql, values))
                 .await?;
+            if sqlite {
+                // The usernames of the whole batch follow at once.
+                continue;
+            }
 
             // The peer rows are locked now: replace their usernames.
             let sql = inner.bulk.get(Bulk::DeleteUsernames, n, || {
@@ -193,6 +252,19 @@ impl OrmAdapter {
                     values.extend([session.clone(), name.clone().into(), (*id).into()]);
                 }
                 txn.execute_raw(Statement::from_sql_and_values(backend, &*sql, values))
+                    .await?;
+            }
+        }
+        if sqlite {
+            // Two statements, one JSON text each, for every username row of
+            // the batch: SQLite expands them with `json_each`.
+            let p = &inner.peers;
+            for (sql, json) in [
+                (&p.json_delete_usernames, ids_json(peers)),
+                (&p.json_insert_usernames, names_json(&names)),
+            ] {
+                let values = vec![session.clone(), json.into()];
+                txn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
                     .await?;
             }
         }
