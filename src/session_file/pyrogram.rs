@@ -84,17 +84,9 @@ END",
 pub async fn import(path: impl AsRef<Path>, adapter: &dyn Adapter) -> Result<ImportReport> {
     let mut input = Input::open(path.as_ref()).await?;
     let result = async {
-        let tables = input.tables().await?;
-        if !["version", "sessions", "peers"]
-            .iter()
-            .all(|t| tables.iter().any(|n| n == t))
-        {
-            return Err(file_error(
-                &input.path,
-                "not a Pyrogram session file (it needs the tables version, sessions and peers)",
-                None,
-            ));
-        }
+        input
+            .require_tables("Pyrogram", &["version", "sessions", "peers"])
+            .await?;
         import_from(&mut input, adapter).await
     }
     .await;

@@ -151,6 +151,23 @@ impl Input {
             .collect()
     }
 
+    /// Fails with [`Error::SessionFile`] ("not a {kind} session file") unless
+    /// every table of `needed` exists.
+    pub(crate) async fn require_tables(&mut self, kind: &str, needed: &[&str]) -> Result<()> {
+        let tables = self.tables().await?;
+        if needed.iter().all(|t| tables.iter().any(|n| n == t)) {
+            return Ok(());
+        }
+        Err(file_error(
+            &self.path,
+            format!(
+                "not a {kind} session file (it needs the tables {})",
+                needed.join(", ")
+            ),
+            None,
+        ))
+    }
+
     /// Every row of a table (`SELECT *`), cells by column name.
     pub(crate) async fn rows(&mut self, table: &str) -> Result<Vec<NamedRow>> {
         let sql = format!("SELECT * FROM \"{table}\" ORDER BY rowid");

@@ -72,17 +72,9 @@ const SCHEMA: &[&str] = &[
 pub async fn import(path: impl AsRef<Path>, adapter: &dyn Adapter) -> Result<ImportReport> {
     let mut input = Input::open(path.as_ref()).await?;
     let result = async {
-        let tables = input.tables().await?;
-        if !["version", "sessions", "entities"]
-            .iter()
-            .all(|t| tables.iter().any(|n| n == t))
-        {
-            return Err(file_error(
-                &input.path,
-                "not a Telethon session file (it needs the tables version, sessions and entities)",
-                None,
-            ));
-        }
+        input
+            .require_tables("Telethon", &["version", "sessions", "entities"])
+            .await?;
         import_from(&mut input, adapter).await
     }
     .await;
