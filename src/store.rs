@@ -2,8 +2,11 @@
 //!
 //! A handle is bound to one session name; [`Adapter::session`] gives a handle
 //! for another name on the same connection. Absent data is `Ok(None)`,
-//! deleting what is absent is `Ok(())`. Each sentence of these docs is a case
-//! of the same name in [`crate::conformance`].
+//! deleting what is absent is `Ok(())`. Session names, usernames, dedup keys
+//! and durable update ids of up to 255 characters (any Unicode) work on every
+//! backend; longer ones may be refused by a backend whose schema limits them
+//! (the SQL databases). Each sentence of these docs is a case of the same name
+//! in [`crate::conformance`].
 
 use crate::error::Result;
 use crate::types::{ChannelState, Conversation, DcAuth, DurableUpdate, Peer, Session, UpdateState};

@@ -188,3 +188,57 @@ pub async fn session_names_are_opaque(adapter: Arc<dyn Adapter>) {
         h.delete_session().await.unwrap();
     }
 }
+
+/// Session names, usernames, dedup keys and durable update ids of 255
+/// characters (non-ASCII included) work on every backend.
+pub async fn names_and_keys_of_255_characters(adapter: Arc<dyn Adapter>) {
+    // 255 characters, 2 to 4 bytes each for most of them.
+    let long = |prefix: &str| -> String {
+        let mut s: String = prefix.chars().take(20).collect();
+        s.extend("ñ名🦤x".chars().cycle().take(255 - s.chars().count()));
+        s
+    };
+    let name = long(adapter.session_name());
+    assert_eq!(name.chars().count(), 255);
+    let handle: Arc<dyn Adapter> = Arc::from(adapter.session(&name));
+    handle.save_session(&full_session()).await.unwrap();
+    assert_eq!(
+        handle.load_session().await.unwrap().map(|s| s.name),
+        Some(name.clone())
+    );
+    assert!(handle.session_names().await.unwrap().contains(&name));
+
+    let mut peer = full_peer(5);
+    peer.username = long("u");
+    peer.usernames = vec![long("v")];
+    handle.save_peer(&peer).await.unwrap();
+    assert_eq!(
+        handle
+            .get_peer_by_username(&peer.username.to_uppercase())
+            .await
+            .unwrap(),
+        Some(peer.clone())
+    );
+    assert_eq!(
+        handle
+            .get_peer_by_username(&peer.usernames[0])
+            .await
+            .unwrap(),
+        Some(peer)
+    );
+
+    if let Some(s) = handle.update_state() {
+        let key = long("k");
+        assert!(s.insert_dedup_key(&key, 1).await.unwrap());
+        assert!(s.has_dedup_key(&key).await.unwrap());
+        let update = DurableUpdate {
+            id: long("d"),
+            payload: vec![1],
+            created_at: 1,
+            ..DurableUpdate::default()
+        };
+        s.enqueue_update(&update).await.unwrap();
+        assert_eq!(s.mark_update_failed(&update.id, "e").await.unwrap(), 1);
+        assert_eq!(s.load_updates(10).await.unwrap()[0].id, update.id);
+    }
+}

@@ -117,6 +117,7 @@ macro_rules! conformance_tests {
             concurrent_overlapping_peer_writes,
             sessions_are_isolated,
             session_names_are_opaque,
+            names_and_keys_of_255_characters,
             bridge_setters_write_through,
             bridge_loads_session_once,
             bridge_update_session_writes_several_fields,
