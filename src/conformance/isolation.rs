@@ -194,7 +194,7 @@ pub async fn session_names_are_opaque(adapter: Arc<dyn Adapter>) {
 pub async fn names_and_keys_of_255_characters(adapter: Arc<dyn Adapter>) {
     // 255 characters, 2 to 4 bytes each for most of them.
     let long = |prefix: &str| -> String {
-        let mut s: String = prefix.chars().take(20).collect();
+        let mut s: String = prefix.chars().take(200).collect(); // the unique name kept whole
         s.extend("ñ名🦤x".chars().cycle().take(255 - s.chars().count()));
         s
     };
