@@ -31,6 +31,8 @@ mod sessions;
 mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+#[cfg(feature = "sqlite")]
+mod sqlite_peers;
 mod update_state;
 
 pub use mtgo_storage_entity as entity;
@@ -60,7 +62,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct OrmAdapter {
     inner: Arc<Inner>,
-    name: String,
+    /// Shared, so the batch path binds it to every row without a copy.
+    name: Arc<str>,
 }
 
 impl std::fmt::Debug for OrmAdapter {
@@ -154,7 +157,7 @@ impl OrmAdapter {
                 update_state: update_state::Sql::new(d),
                 bulk: BulkCache::default(),
             }),
-            name: crate::DEFAULT_SESSION_NAME.to_owned(),
+            name: Arc::from(crate::DEFAULT_SESSION_NAME),
         }
     }
 
@@ -264,7 +267,7 @@ impl OrmAdapter {
     pub fn with_session(&self, name: &str) -> Self {
         Self {
             inner: Arc::clone(&self.inner),
-            name: name.to_owned(),
+            name: Arc::from(name),
         }
     }
 
@@ -316,7 +319,19 @@ impl OrmAdapter {
     }
 
     fn session_value(&self) -> Value {
-        self.name.clone().into()
+        self.name.to_string().into()
+    }
+
+    /// The sqlx pool under a SQLite connection made by SeaORM's sqlx
+    /// driver; `None` for any other connection.
+    #[cfg(feature = "sqlite")]
+    fn sqlite_pool(&self) -> Option<&sqlx::SqlitePool> {
+        match &self.inner.db.inner {
+            sea_orm::DatabaseConnectionType::SqlxSqlitePoolConnection(_) => {
+                Some(self.inner.db.get_sqlite_connection_pool())
+            }
+            _ => None,
+        }
     }
 }
 

@@ -4,14 +4,9 @@
 //! of the peers, one delete of their old usernames and multi-row inserts of
 //! the new ones. Chunks stay under every database's bind-parameter limit
 //! (SQLite 32,766; PostgreSQL and MySQL 65,535). Peers are written in
-//! ascending id order so concurrent batches lock rows in one order.
-//!
-//! On SQLite, where the cost is per bound parameter and per statement (each
-//! is a round trip to sqlx's worker thread), the usernames of the whole
-//! batch are replaced after the peers by two statements, each with one JSON
-//! text that `json_each` expands (SQLite's JSON keeps 64-bit integers and
-//! UTF-8 text exactly). The peers themselves stay multi-row upserts: pulling
-//! 13 columns out of JSON rows costs SQLite more than binding them.
+//! ascending id order so concurrent batches lock rows in one order. On a
+//! SQLite pool made by SeaORM's sqlx driver the batch takes the path of
+//! `sqlite_peers` instead.
 
 use super::sql::{Bulk, Dialect};
 use super::{OrmAdapter, is_transient};
@@ -23,11 +18,10 @@ use mtgo_storage_entity::peers;
 use sea_orm::{
     ConnectionTrait, DbBackend, DbErr, IsolationLevel, Statement, TransactionTrait, Value,
 };
-use std::fmt::Write as _;
 use std::time::Duration;
 
-const TABLE: &str = "mtgo_peers";
-const COLS: &[&str] = &[
+pub(super) const TABLE: &str = "mtgo_peers";
+pub(super) const COLS: &[&str] = &[
     "session_name",
     "id",
     "peer_type",
@@ -43,7 +37,7 @@ const COLS: &[&str] = &[
     "language",
     "last_updated",
 ];
-const KEY: &[&str] = &["session_name", "id"];
+pub(super) const KEY: &[&str] = &["session_name", "id"];
 const USERNAMES: &str = "mtgo_peer_usernames";
 const USERNAME_COLS: &[&str] = &["session_name", "username_normalized", "peer_id"];
 
@@ -61,8 +55,6 @@ pub(super) struct Sql {
     load_all: String,
     delete_peer: String,
     delete_usernames: String,
-    json_delete_usernames: String,
-    json_insert_usernames: String,
 }
 
 impl Sql {
@@ -94,50 +86,8 @@ impl Sql {
             load_all: d.select(TABLE, COLS, &KEY[..1]) + " ORDER BY id",
             delete_peer: d.delete(TABLE, KEY),
             delete_usernames: d.delete(USERNAMES, &["session_name", "peer_id"]),
-            json_delete_usernames: format!(
-                "DELETE FROM {USERNAMES} WHERE session_name = ?1 \
-                 AND peer_id IN (SELECT value FROM json_each(?2))"
-            ),
-            json_insert_usernames: format!(
-                "INSERT INTO {USERNAMES} ({}) \
-                 SELECT ?1, key, value FROM json_each(?2)",
-                USERNAME_COLS.join(", ")
-            ),
         }
     }
-}
-
-/// `[id, ...]`: the ids of a batch as JSON.
-fn ids_json(peers: &[&Peer]) -> String {
-    let mut out = String::with_capacity(2 + peers.len() * 21);
-    out.push('[');
-    for (i, p) in peers.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        let _ = write!(out, "{}", p.id);
-    }
-    out.push(']');
-    out
-}
-
-/// `{"username": id, ...}` as JSON: `json_each` gives each member as
-/// `key` and `value` without parsing a row of its own. A name claimed by
-/// several peers repeats as a key; SQLite keeps every repeated member.
-fn names_json(names: &[(String, i64)]) -> String {
-    let mut out: Vec<u8> = Vec::with_capacity(2 + names.len() * 40);
-    out.push(b'{');
-    for (i, (name, id)) in names.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        // Writing into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut out, name);
-        let _ = std::io::Write::write_fmt(&mut out, format_args!(":{id}"));
-    }
-    out.push(b'}');
-    // serde_json writes valid UTF-8, the rest is ASCII.
-    String::from_utf8(out).unwrap_or_default()
 }
 
 fn decode(m: peers::Model) -> Result<Peer> {
@@ -182,7 +132,6 @@ impl OrmAdapter {
         let inner = &*self.inner;
         let d = inner.dialect;
         let backend = d.0;
-        let sqlite = backend == DbBackend::Sqlite;
         let txn = if backend == DbBackend::MySql {
             // No gap locks: concurrent overlapping batches do not deadlock
             // on ranges they do not touch.
@@ -201,9 +150,7 @@ impl OrmAdapter {
                 d.upsert(TABLE, COLS, KEY, &COLS[2..], n)
             });
             let mut values: Vec<Value> = Vec::with_capacity(n * COLS.len());
-            if !sqlite {
-                names.clear();
-            }
+            names.clear();
             for p in chunk {
                 for name in p.normalized_usernames() {
                     names.push((name, p.id));
@@ -227,10 +174,6 @@ impl OrmAdapter {
             }
             txn.execute_raw(Statement::from_sql_and_values(backend, &*sql, values))
                 .await?;
-            if sqlite {
-                // The usernames of the whole batch follow at once.
-                continue;
-            }
 
             // The peer rows are locked now: replace their usernames.
             let sql = inner.bulk.get(Bulk::DeleteUsernames, n, || {
@@ -255,19 +198,6 @@ impl OrmAdapter {
                     .await?;
             }
         }
-        if sqlite {
-            // Two statements, one JSON text each, for every username row of
-            // the batch: SQLite expands them with `json_each`.
-            let p = &inner.peers;
-            for (sql, json) in [
-                (&p.json_delete_usernames, ids_json(peers)),
-                (&p.json_insert_usernames, names_json(&names)),
-            ] {
-                let values = vec![session.clone(), json.into()];
-                txn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
-                    .await?;
-            }
-        }
         txn.commit().await
     }
 
@@ -283,7 +213,7 @@ impl OrmAdapter {
     }
 }
 
-fn usernames_json(usernames: &[String]) -> String {
+pub(super) fn usernames_json(usernames: &[String]) -> String {
     if usernames.is_empty() {
         return "[]".to_owned();
     }
@@ -291,7 +221,7 @@ fn usernames_json(usernames: &[String]) -> String {
 }
 
 /// Runs `op` again while it fails with a deadlock or a busy database.
-async fn retry<F, Fut>(mut op: F) -> std::result::Result<(), DbErr>
+pub(super) async fn retry<F, Fut>(mut op: F) -> std::result::Result<(), DbErr>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = std::result::Result<(), DbErr>>,
@@ -315,6 +245,12 @@ impl PeerStore for OrmAdapter {
             return Ok(());
         }
         let peers = last_per_id(peers);
+        #[cfg(feature = "sqlite")]
+        if let Some(pool) = self.sqlite_pool() {
+            return retry(|| self.save_peers_sqlite(pool, &peers))
+                .await
+                .map_err(|e| self.err(e));
+        }
         retry(|| self.save_peers_once(&peers))
             .await
             .map_err(|e| self.err(e))
