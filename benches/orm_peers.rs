@@ -7,7 +7,8 @@
 //! - `get_peer` by id, `get_peer_by_username` (decoded into a `Peer`);
 //! - saving the update state (one upsert).
 //!
-//! On a SQLite file (WAL, synchronous=NORMAL, temp_store=MEMORY, the same
+//! On a SQLite file (WAL, synchronous=NORMAL, temp_store=MEMORY, a 16 MiB
+//! page cache, the same
 //! pool settings on both sides) and, with the `postgres` feature, on the
 //! PostgreSQL of `MTGO_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/test`; skipped loudly when
@@ -479,7 +480,11 @@ fn sqlite(c: &mut Criterion) {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(mtgo_storage::orm::sqlite::BUSY_TIMEOUT)
-        .pragma("temp_store", "MEMORY");
+        .pragma("temp_store", "MEMORY")
+        .pragma(
+            "cache_size",
+            format!("-{}", mtgo_storage::orm::sqlite::PAGE_CACHE_KIB),
+        );
     let pool = rt
         .block_on(
             SqlitePoolOptions::new()

@@ -65,6 +65,8 @@ async fn sqlite_file_is_owner_only_and_tuned() {
     assert_eq!(pragma(&adapter, "synchronous").await, "1", "NORMAL");
     assert_eq!(pragma(&adapter, "busy_timeout").await, "10000");
     assert_eq!(pragma(&adapter, "temp_store").await, "2", "MEMORY");
+    let cache_size = format!("-{}", mtgo_storage::orm::sqlite::PAGE_CACHE_KIB);
+    assert_eq!(pragma(&adapter, "cache_size").await, cache_size, "KiB");
 }
 
 /// `OrmAdapter::open("sqlite://...")` creates the file 0600 and migrates.
