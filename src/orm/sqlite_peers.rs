@@ -13,7 +13,9 @@
 //!   binding them.
 //!
 //! Like the generic path it is one transaction, written in ascending id
-//! order, with the SQL text of each chunk size built once.
+//! order, with the SQL text of each chunk size built once. Its statements
+//! bypass SeaORM, so a metric callback set on the connection
+//! (`DatabaseConnection::set_metric_callback`) does not see them.
 
 use super::OrmAdapter;
 use super::peers::{COLS, KEY, PEER_CHUNK, TABLE, usernames_json};
