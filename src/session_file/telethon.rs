@@ -4,7 +4,7 @@
 //!
 //! | Telethon | this crate |
 //! |---|---|
-//! | `sessions.dc_id, server_address, port, auth_key` | [`Session`] `dc`, `addr`, `port`, `auth_key` (an empty key is none) |
+//! | `sessions.dc_id, server_address, port, auth_key` | [`crate::Session`] `dc`, `addr`, `port`, `auth_key` (an empty key is none) |
 //! | `entities.id` (marked), `hash` | [`Peer::id`] (marked, see [`super`]), `peer_type`, `access_hash` |
 //! | `entities.username`, `phone`, `name`, `date` | `username`, `phone_number`, `first_name` (the display name), `last_updated` |
 //! | `update_state` id 0 / other ids | [`crate::UpdateState`] / channel pts |
