@@ -58,6 +58,8 @@ async fn copy_one_session_leaves_the_others() {
 async fn copy_of_an_absent_session_is_an_error() {
     let (from, _d1) = sqlite_url();
     let (to, _d2) = sqlite_url();
+    // An empty store: `copy --from` does not create one.
+    open("sqlite", &from).await.expect("sqlite store");
     let line = fails(&["copy", "--from", &from, "--to", &to, "--session", "nobody"]);
     assert!(line.contains("nothing to copy"), "{line}");
     let line = fails(&["copy", "--from", &from, "--to", &to, "--all"]);

@@ -107,6 +107,25 @@ fn bad_urls_and_inputs_are_one_line() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn reading_commands_do_not_create_a_sqlite_file() {
+    let (url, dir) = sqlite_url();
+    let file = dir.path().join("store.db");
+    for args in [
+        &["peers", "--from", &url, "--id", "1"][..],
+        &["export", "--from", &url, "--to", "telethon"],
+        &["copy", "--from", &url, "--to", "memory:"],
+    ] {
+        let line = fails(args);
+        assert!(line.contains("no such file"), "{args:?}: {line}");
+        assert!(!file.exists(), "{args:?} created {}", file.display());
+    }
+    // Once the store exists, the same commands read it.
+    seed(open("sqlite", &url).await.unwrap().as_ref()).await;
+    ok(&["peers", "--from", &url]);
+    ok(&["copy", "--from", &url, "--to", "memory:"]);
+}
+
 #[test]
 fn a_broken_session_string_is_not_echoed() {
     // A Telethon string cut short: it still holds most of a key.

@@ -125,7 +125,7 @@ impl fmt::Display for Counts {
 /// source has data for, a session that has nothing to copy, or a check that
 /// finds less on the target than was copied.
 pub async fn run(args: Args) -> Result<(), CliError> {
-    let from = url::open(&args.from, mtgo_storage::DEFAULT_SESSION_NAME).await?;
+    let from = url::open_existing(&args.from, mtgo_storage::DEFAULT_SESSION_NAME).await?;
     let to = url::open(&args.to, mtgo_storage::DEFAULT_SESSION_NAME).await?;
     let from_shown = redact_url(&args.from);
     let to_shown = redact_url(&args.to);

@@ -117,7 +117,7 @@ pub async fn run(args: Args) -> Result<(), CliError> {
     if matches!(args.to, Target::TelethonFile | Target::PyrogramFile) && args.out.is_none() {
         return Err(CliError::new(NEEDS_OUT));
     }
-    let store = url::open(&args.from, &args.session).await?;
+    let store = url::open_existing(&args.from, &args.session).await?;
     let shown = redact_url(&args.from);
     let result = export(&args, store.as_ref(), &shown).await;
     let _ = store.close().await;

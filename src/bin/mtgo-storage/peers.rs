@@ -38,7 +38,7 @@ pub struct Args {
 /// # Errors
 /// A backend that cannot be opened or fails, or no peer matching the filter.
 pub async fn run(args: Args) -> Result<(), CliError> {
-    let store = url::open(&args.from, &args.session).await?;
+    let store = url::open_existing(&args.from, &args.session).await?;
     let shown = redact_url(&args.from);
     let context = |what: String| move |e: mtgo_storage::Error| CliError::with_context(what, &e);
     let (found, wanted) = if let Some(id) = args.id {

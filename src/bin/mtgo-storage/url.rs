@@ -1,6 +1,7 @@
 //! Backend URLs: `memory:`, `sqlite://PATH`, `postgres://…`, `mysql://…`,
 //! `mongodb://…/DB`, `redis://…`, opened as a `Box<dyn Adapter>` (SQL
-//! databases are migrated on open).
+//! databases are migrated on open). Commands that only read open theirs
+//! with [`open_existing`], which never creates a SQLite file.
 
 use crate::output::{CliError, redact_url, register_secret, url_passwords};
 use mtgo_storage::Adapter;
@@ -127,6 +128,25 @@ pub async fn open(url: &str, session: &str) -> Result<Box<dyn Adapter>, CliError
         })?
         .map_err(|e| CliError::with_context(format_args!("cannot open {shown}"), &e))?;
     Ok(adapter.session(session))
+}
+
+/// Opens the backend at `url` as [`open`] does, for a command that only
+/// reads it: a SQLite file that does not exist is an error rather than a
+/// new, empty database (a mistyped path would otherwise read as empty).
+///
+/// # Errors
+/// As [`open`], and a SQLite path with no file.
+pub async fn open_existing(url: &str, session: &str) -> Result<Box<dyn Adapter>, CliError> {
+    if let Backend::Sqlite(path) = Backend::parse(url)?
+        && path != ":memory:"
+        && !std::path::Path::new(&path).exists()
+    {
+        return Err(CliError::new(format!(
+            "cannot open {}: no such file (a command that only reads does not create one)",
+            redact_url(url)
+        )));
+    }
+    open(url, session).await
 }
 
 static CONNECT_TIMEOUT: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
