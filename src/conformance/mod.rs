@@ -107,6 +107,7 @@ macro_rules! conformance_tests {
             username_lookup_ignores_case_and_at,
             username_lookup_finds_additional_usernames,
             username_lookup_is_exact_after_normalizing,
+            usernames_with_metacharacters_are_literal,
             username_moved_resolves_to_newest,
             phone_lookup_ignores_formatting,
             phone_change_moves_lookup,

@@ -172,6 +172,68 @@ pub async fn username_lookup_is_exact_after_normalizing(adapter: Arc<dyn Adapter
     assert_eq!(adapter.get_peer_by_username("jos").await.unwrap(), None);
 }
 
+/// Usernames are opaque text after normalizing: characters that quote,
+/// escape or match in SQL, JSON, Redis or MongoDB (quotes, backslashes, `%`,
+/// `_`, `*`, `?`, `$`, `.`, braces, control and line-separator characters,
+/// emoji) are stored and looked up as themselves, for the main and the
+/// additional usernames, and none acts as a wildcard.
+pub async fn usernames_with_metacharacters_are_literal(adapter: Arc<dyn Adapter>) {
+    let names = [
+        "quote'single",
+        "quote\"double",
+        "back\\slash",
+        "per%cent",
+        "under_score",
+        "star*",
+        "ques?tion",
+        "[bracket]",
+        "$dollar.dot",
+        "{\"json\":1}",
+        "tab\tnew\nline",
+        "line\u{2028}separator",
+        "emoji\u{1f600}",
+    ];
+    let peers: Vec<Peer> = names
+        .iter()
+        .zip(1_i64..)
+        .map(|(name, id)| {
+            let mut p = Peer::new(id, PeerType::User, id);
+            p.username = (*name).to_owned();
+            p.usernames = vec![format!("{name}|extra")];
+            p.last_updated = id;
+            p
+        })
+        .collect();
+    adapter.save_peers(&peers).await.unwrap();
+    for p in &peers {
+        for query in [&p.username, &p.usernames[0]] {
+            assert_eq!(
+                adapter.get_peer_by_username(query).await.unwrap().as_ref(),
+                Some(p),
+                "query {query:?}"
+            );
+        }
+    }
+    for query in ["per%", "per_cent", "under%", "star", "ques?", "%", "*"] {
+        assert_eq!(
+            adapter.get_peer_by_username(query).await.unwrap(),
+            None,
+            "query {query:?} matched as a pattern"
+        );
+    }
+    // Deleting one peer leaves the others' names in place.
+    adapter.delete_peer(peers[0].id).await.unwrap();
+    assert_eq!(adapter.get_peer_by_username(names[0]).await.unwrap(), None);
+    assert_eq!(
+        adapter
+            .get_peer_by_username(names[1])
+            .await
+            .unwrap()
+            .map(|p| p.id),
+        Some(peers[1].id)
+    );
+}
+
 /// When a username moves to another peer, it resolves to the peer with the
 /// greatest `last_updated`, whatever the order of the writes; on equal
 /// times the greater id wins.
