@@ -82,6 +82,7 @@ fn upsert_arguments(
         for name in p.normalized_usernames() {
             names.push((name, p.id));
         }
+        // In the order of `COLS`.
         args.add(Arc::clone(session)).map_err(bind)?;
         args.add(p.id).map_err(bind)?;
         args.add(p.peer_type.as_i32()).map_err(bind)?;
@@ -98,6 +99,7 @@ fn upsert_arguments(
         args.add(texts.text(&p.language)).map_err(bind)?;
         args.add(p.last_updated).map_err(bind)?;
     }
+    debug_assert_eq!(Arguments::len(&args), chunk.len() * COLS.len());
     Ok(args)
 }
 
