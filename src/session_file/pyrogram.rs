@@ -20,13 +20,12 @@
 //! Pyrogram keeps one username per peer, so only the main one (or the first
 //! additional one) is written.
 
-use super::sqlite::{self, Cell, Input, NamedRow, file_error, write_error};
+use super::sqlite::{self, Cell, Input, NamedRow, file_error};
 use super::{ExportReport, ImportReport, SessionFileKind, base_session, marked_id, to_i32};
 use crate::error::Result;
 use crate::session_string::dc_table;
 use crate::types::{Peer, PeerType, unix_now};
 use crate::{Adapter, AuthKey};
-use sqlx::Connection;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -236,21 +235,8 @@ pub async fn export(adapter: &dyn Adapter, path: impl AsRef<Path>) -> Result<Exp
     let path = path.as_ref();
     let session = adapter.load_session().await?;
     let peers = adapter.load_peers().await?;
-    let mut conn = sqlite::create(path).await?;
     let now = unix_now();
-    let result = async {
-        let mut tx = conn.begin().await.map_err(|e| write_error(path, e))?;
-        for ddl in SCHEMA {
-            sqlx::query(*ddl)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| write_error(path, e))?;
-        }
-        sqlx::query("INSERT INTO version VALUES (?)")
-            .bind(SCHEMA_VERSION)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| write_error(path, e))?;
+    sqlite::write_new(path, SCHEMA, SCHEMA_VERSION, async |conn| {
         if let Some(s) = &session {
             sqlx::query("INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?)")
                 .bind(i64::from(s.dc))
@@ -260,9 +246,8 @@ pub async fn export(adapter: &dyn Adapter, path: impl AsRef<Path>) -> Result<Exp
                 .bind(if s.date > 0 { s.date } else { now })
                 .bind((s.user_id != 0).then_some(s.user_id))
                 .bind(i64::from(s.is_bot))
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| write_error(path, e))?;
+                .execute(&mut *conn)
+                .await?;
         }
         for p in &peers {
             let username = p
@@ -282,18 +267,12 @@ pub async fn export(adapter: &dyn Adapter, path: impl AsRef<Path>) -> Result<Exp
                 } else {
                     now
                 })
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| write_error(path, e))?;
+                .execute(&mut *conn)
+                .await?;
         }
-        tx.commit().await.map_err(|e| write_error(path, e))
-    }
-    .await;
-    let _ = conn.close().await;
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(path);
-        return Err(e);
-    }
+        Ok(())
+    })
+    .await?;
     Ok(ExportReport {
         peers: peers.len(),
         update_rows: 0,

@@ -203,12 +203,46 @@ fn not_sqlite(path: &Path, e: sqlx::Error) -> Error {
     file_error(path, "not an SQLite database", Some(Box::new(e)))
 }
 
+/// Writes a new session file at `path`: creates it (see [`create`]), then
+/// in one transaction runs the `schema` statements, records `version` in
+/// the `version` table and lets `fill` write the rows. A file that could
+/// not be written whole is removed.
+///
+/// # Errors
+/// [`Error::SessionFile`] when the file exists or a statement fails.
+pub(crate) async fn write_new(
+    path: &Path,
+    schema: &[&'static str],
+    version: i64,
+    fill: impl AsyncFnOnce(&mut SqliteConnection) -> std::result::Result<(), sqlx::Error>,
+) -> Result<()> {
+    let mut conn = create(path).await?;
+    let result = async {
+        let mut tx = conn.begin().await?;
+        for ddl in schema {
+            sqlx::query(*ddl).execute(&mut *tx).await?;
+        }
+        sqlx::query("INSERT INTO version VALUES (?)")
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+        fill(&mut tx).await?;
+        tx.commit().await
+    }
+    .await;
+    let _ = conn.close().await;
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(path);
+        write_error(path, e)
+    })
+}
+
 /// Creates a new, empty file readable by its owner only and opens it for
 /// writing.
 ///
 /// # Errors
 /// [`Error::SessionFile`] when the file exists or cannot be created.
-pub(crate) async fn create(path: &Path) -> Result<SqliteConnection> {
+async fn create(path: &Path) -> Result<SqliteConnection> {
     let mut open = std::fs::OpenOptions::new();
     open.write(true).create_new(true);
     #[cfg(unix)]
@@ -235,6 +269,6 @@ pub(crate) async fn create(path: &Path) -> Result<SqliteConnection> {
 }
 
 /// Wraps a write error.
-pub(crate) fn write_error(path: &Path, e: sqlx::Error) -> Error {
+fn write_error(path: &Path, e: sqlx::Error) -> Error {
     file_error(path, "cannot be written", Some(Box::new(e)))
 }

@@ -13,12 +13,11 @@
 //! writes the main username (or the first additional one) and
 //! `first_name last_name`.
 
-use super::sqlite::{self, Cell, Input, file_error, write_error};
+use super::sqlite::{self, Cell, Input, file_error};
 use super::{ExportReport, ImportReport, SessionFileKind, base_session, marked_id, to_i32};
 use crate::error::Result;
 use crate::types::{Peer, unix_now};
 use crate::{Adapter, AuthKey};
-use sqlx::Connection;
 use std::path::Path;
 
 /// The schema version [`export`] writes.
@@ -178,20 +177,7 @@ pub async fn export(adapter: &dyn Adapter, path: impl AsRef<Path>) -> Result<Exp
             updates.push((c.channel_id, c.pts, 0, 0, 0));
         }
     }
-    let mut conn = sqlite::create(path).await?;
-    let result = async {
-        let mut tx = conn.begin().await.map_err(|e| write_error(path, e))?;
-        for ddl in SCHEMA {
-            sqlx::query(*ddl)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| write_error(path, e))?;
-        }
-        sqlx::query("INSERT INTO version VALUES (?)")
-            .bind(SCHEMA_VERSION)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| write_error(path, e))?;
+    sqlite::write_new(path, SCHEMA, SCHEMA_VERSION, async |conn| {
         if let Some(s) = &session {
             sqlx::query("INSERT INTO sessions VALUES (?, ?, ?, ?, NULL, ?)")
                 .bind(i64::from(s.dc))
@@ -203,9 +189,8 @@ pub async fn export(adapter: &dyn Adapter, path: impl AsRef<Path>) -> Result<Exp
                         .map_or(Vec::new(), |k| k.as_bytes().to_vec()),
                 )
                 .bind(Vec::<u8>::new())
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| write_error(path, e))?;
+                .execute(&mut *conn)
+                .await?;
         }
         let now = unix_now();
         for p in &peers {
@@ -233,9 +218,8 @@ pub async fn export(adapter: &dyn Adapter, path: impl AsRef<Path>) -> Result<Exp
                 } else {
                     now
                 })
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| write_error(path, e))?;
+                .execute(&mut *conn)
+                .await?;
         }
         for &(id, pts, qts, date, seq) in &updates {
             sqlx::query("INSERT OR REPLACE INTO update_state VALUES (?, ?, ?, ?, ?)")
@@ -244,18 +228,12 @@ pub async fn export(adapter: &dyn Adapter, path: impl AsRef<Path>) -> Result<Exp
                 .bind(qts)
                 .bind(date)
                 .bind(seq)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| write_error(path, e))?;
+                .execute(&mut *conn)
+                .await?;
         }
-        tx.commit().await.map_err(|e| write_error(path, e))
-    }
-    .await;
-    let _ = conn.close().await;
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(path);
-        return Err(e);
-    }
+        Ok(())
+    })
+    .await?;
     Ok(ExportReport {
         peers: peers.len(),
         update_rows: updates.len(),
