@@ -240,6 +240,7 @@ async fn failed_batch_writes_nothing(adapter: OrmAdapter, bad: Peer) {
 
 /// A peer whose username is longer than the `VARCHAR(255)` username column:
 /// PostgreSQL and MySQL (strict mode) reject it.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 fn too_long_username() -> Peer {
     let mut p = peer(1_000_000);
     p.username = "x".repeat(300);
@@ -416,6 +417,41 @@ mod sqlite {
     }
 }
 
+/// The cases every server database runs, in a module whose `adapter()`
+/// gives a migrated adapter (or `None` when the service is skipped).
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+macro_rules! server_cases {
+    () => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn save_peers_100k() {
+            if let Some(a) = adapter().await {
+                save_100k(a).await;
+            }
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn failed_batch_leaves_nothing_written() {
+            if let Some(a) = adapter().await {
+                failed_batch_writes_nothing(a, too_long_username()).await;
+            }
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn entities_match_migrated_schema() {
+            if let Some(a) = adapter().await {
+                entities_match_schema(a).await;
+            }
+        }
+
+        #[tokio::test]
+        async fn long_keys_are_rejected() {
+            if let Some(a) = adapter().await {
+                long_keys_rejected(a).await;
+            }
+        }
+    };
+}
+
 #[cfg(feature = "postgres")]
 mod postgres {
     use super::*;
@@ -424,33 +460,7 @@ mod postgres {
         orm_support::postgres(unique_session_name("pg")).await
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn save_peers_100k() {
-        if let Some(a) = adapter().await {
-            save_100k(a).await;
-        }
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn failed_batch_leaves_nothing_written() {
-        if let Some(a) = adapter().await {
-            failed_batch_writes_nothing(a, too_long_username()).await;
-        }
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn entities_match_migrated_schema() {
-        if let Some(a) = adapter().await {
-            entities_match_schema(a).await;
-        }
-    }
-
-    #[tokio::test]
-    async fn long_keys_are_rejected() {
-        if let Some(a) = adapter().await {
-            long_keys_rejected(a).await;
-        }
-    }
+    server_cases!();
 
     /// `migrate` waits while another session (another process) holds the
     /// advisory migration lock, and finishes once it is released.
@@ -505,33 +515,7 @@ mod mariadb {
         orm_support::mysql(unique_session_name("my")).await
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn save_peers_100k() {
-        if let Some(a) = adapter().await {
-            save_100k(a).await;
-        }
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn failed_batch_leaves_nothing_written() {
-        if let Some(a) = adapter().await {
-            failed_batch_writes_nothing(a, too_long_username()).await;
-        }
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn entities_match_migrated_schema() {
-        if let Some(a) = adapter().await {
-            entities_match_schema(a).await;
-        }
-    }
-
-    #[tokio::test]
-    async fn long_keys_are_rejected() {
-        if let Some(a) = adapter().await {
-            long_keys_rejected(a).await;
-        }
-    }
+    server_cases!();
 
     /// The tables compare strings byte for byte (`utf8mb4_bin`), not through
     /// the server's case- and accent-insensitive default collation.

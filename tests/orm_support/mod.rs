@@ -1,5 +1,5 @@
 //! Shared helpers of the OrmAdapter tests: service URLs and factories.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use mtgo_storage::conformance::{service_url, unavailable};
 use mtgo_storage::{Adapter, OrmAdapter};
