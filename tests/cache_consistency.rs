@@ -15,6 +15,20 @@ fn peer(id: i64, username: &str, phone: &str, last_updated: i64) -> Peer {
     p
 }
 
+/// The id of the peer `store` gives for `username`, if any.
+async fn id_by_username(store: &impl PeerStore, username: &str) -> Option<i64> {
+    store
+        .get_peer_by_username(username)
+        .await
+        .unwrap()
+        .map(|p| p.id)
+}
+
+/// The id of the peer `store` gives for `phone`, if any.
+async fn id_by_phone(store: &impl PeerStore, phone: &str) -> Option<i64> {
+    store.get_peer_by_phone(phone).await.unwrap().map(|p| p.id)
+}
+
 /// Asserts that every lookup in `ids`, `names` and `phones` gives the same
 /// answer through the cache as through the inner adapter.
 async fn assert_agrees<A: Adapter>(
@@ -51,52 +65,20 @@ async fn assert_agrees<A: Adapter>(
 async fn username_moved_to_another_peer_after_it_was_cached() {
     let cached = CachedAdapter::new(MemoryAdapter::new());
     cached.save_peer(&peer(1, "Moving", "", 10)).await.unwrap();
-    assert_eq!(
-        cached
-            .get_peer_by_username("moving")
-            .await
-            .unwrap()
-            .unwrap()
-            .id,
-        1
-    );
+    assert_eq!(id_by_username(&cached, "moving").await, Some(1));
 
     // Another peer takes the username with a newer time: it wins.
     cached.save_peer(&peer(2, "moving", "", 20)).await.unwrap();
-    assert_eq!(
-        cached
-            .get_peer_by_username("@MOVING")
-            .await
-            .unwrap()
-            .unwrap()
-            .id,
-        2
-    );
+    assert_eq!(id_by_username(&cached, "@MOVING").await, Some(2));
 
     // The old owner gives it up, then a stale copy of it is written: 2 wins.
     cached.save_peer(&peer(1, "other", "", 30)).await.unwrap();
     cached.save_peer(&peer(1, "moving", "", 5)).await.unwrap();
-    assert_eq!(
-        cached
-            .get_peer_by_username("moving")
-            .await
-            .unwrap()
-            .unwrap()
-            .id,
-        2
-    );
+    assert_eq!(id_by_username(&cached, "moving").await, Some(2));
 
     // The new owner drops it: the old one (still claiming it) answers.
     cached.save_peer(&peer(2, "", "", 40)).await.unwrap();
-    assert_eq!(
-        cached
-            .get_peer_by_username("moving")
-            .await
-            .unwrap()
-            .unwrap()
-            .id,
-        1
-    );
+    assert_eq!(id_by_username(&cached, "moving").await, Some(1));
 
     // The remaining owner gets older than an uncached claimant written
     // directly to the inner store: the cache must not keep answering 1.
@@ -106,25 +88,9 @@ async fn username_moved_to_another_peer_after_it_was_cached() {
         .await
         .unwrap();
     cached.clear();
-    assert_eq!(
-        cached
-            .get_peer_by_username("moving")
-            .await
-            .unwrap()
-            .unwrap()
-            .id,
-        1
-    );
+    assert_eq!(id_by_username(&cached, "moving").await, Some(1));
     cached.save_peer(&peer(1, "moving", "", 1)).await.unwrap();
-    assert_eq!(
-        cached
-            .get_peer_by_username("moving")
-            .await
-            .unwrap()
-            .unwrap()
-            .id,
-        3
-    );
+    assert_eq!(id_by_username(&cached, "moving").await, Some(3));
     assert_agrees(&cached, &[1, 2, 3], &["moving", "other"], &[]).await;
 }
 
@@ -134,21 +100,12 @@ async fn username_moved_to_another_peer_after_it_was_cached() {
 async fn username_given_up_then_taken_back_by_an_older_copy() {
     let cached = CachedAdapter::new(MemoryAdapter::new());
     cached.save_peer(&peer(2, "u", "", 5)).await.unwrap();
-    assert_eq!(
-        cached.get_peer_by_username("u").await.unwrap().unwrap().id,
-        2
-    );
+    assert_eq!(id_by_username(&cached, "u").await, Some(2));
     cached.save_peer(&peer(1, "u", "", 9)).await.unwrap();
-    assert_eq!(
-        cached.get_peer_by_username("u").await.unwrap().unwrap().id,
-        1
-    );
+    assert_eq!(id_by_username(&cached, "u").await, Some(1));
     cached.save_peer(&peer(1, "other", "", 1)).await.unwrap();
     cached.save_peer(&peer(1, "u", "", 2)).await.unwrap();
-    assert_eq!(
-        cached.get_peer_by_username("u").await.unwrap().unwrap().id,
-        2
-    );
+    assert_eq!(id_by_username(&cached, "u").await, Some(2));
     assert_agrees(&cached, &[1, 2], &["u", "other"], &[]).await;
 }
 
@@ -162,47 +119,15 @@ async fn deleted_peer_after_it_was_cached() {
         ])
         .await
         .unwrap();
-    assert_eq!(
-        cached
-            .get_peer_by_username("gone")
-            .await
-            .unwrap()
-            .unwrap()
-            .id,
-        1
-    );
-    assert_eq!(
-        cached
-            .get_peer_by_phone("15550001")
-            .await
-            .unwrap()
-            .unwrap()
-            .id,
-        1
-    );
+    assert_eq!(id_by_username(&cached, "gone").await, Some(1));
+    assert_eq!(id_by_phone(&cached, "15550001").await, Some(1));
     assert!(cached.get_peer(1).await.unwrap().is_some());
 
     cached.delete_peer(1).await.unwrap();
     assert_eq!(cached.get_peer(1).await.unwrap(), None);
     // The other claimant answers now.
-    assert_eq!(
-        cached
-            .get_peer_by_username("gone")
-            .await
-            .unwrap()
-            .unwrap()
-            .id,
-        2
-    );
-    assert_eq!(
-        cached
-            .get_peer_by_phone("+15550001")
-            .await
-            .unwrap()
-            .unwrap()
-            .id,
-        2
-    );
+    assert_eq!(id_by_username(&cached, "gone").await, Some(2));
+    assert_eq!(id_by_phone(&cached, "+15550001").await, Some(2));
 
     cached.delete_peer(2).await.unwrap();
     assert_eq!(cached.get_peer_by_username("gone").await.unwrap(), None);
@@ -218,15 +143,7 @@ async fn phone_changed_after_it_was_cached() {
         .save_peer(&peer(7, "", "+44 7700 900001", 1))
         .await
         .unwrap();
-    assert_eq!(
-        cached
-            .get_peer_by_phone("447700900001")
-            .await
-            .unwrap()
-            .unwrap()
-            .id,
-        7
-    );
+    assert_eq!(id_by_phone(&cached, "447700900001").await, Some(7));
     // A lookup of the new number before the change caches "nobody".
     assert_eq!(
         cached.get_peer_by_phone("447700900002").await.unwrap(),
@@ -344,15 +261,7 @@ async fn repeated_ids_in_one_batch_after_lookups() {
     assert_eq!(cached.get_peer_by_username("first").await.unwrap(), None);
     assert_eq!(cached.get_peer_by_username("middle").await.unwrap(), None);
     assert_eq!(cached.get_peer_by_phone("200").await.unwrap(), None);
-    assert_eq!(
-        cached
-            .get_peer_by_username("last")
-            .await
-            .unwrap()
-            .unwrap()
-            .id,
-        1
-    );
+    assert_eq!(id_by_username(&cached, "last").await, Some(1));
     assert_agrees(
         &cached,
         &[1, 2],
@@ -445,10 +354,7 @@ async fn session_handles_share_one_cache_per_name() {
     let a2 = cached.session("alice");
     let b = cached.session("bob");
     a.save_peer(&peer(1, "shared", "", 1)).await.unwrap();
-    assert_eq!(
-        a2.get_peer_by_username("shared").await.unwrap().unwrap().id,
-        1
-    );
+    assert_eq!(id_by_username(&a2, "shared").await, Some(1));
     assert_eq!(b.get_peer_by_username("shared").await.unwrap(), None);
     assert_eq!(cached.get_peer(1).await.unwrap(), None);
     // A write through one handle is seen by another that had cached the peer.
