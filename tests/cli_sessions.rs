@@ -4,7 +4,9 @@
 
 mod cli_support;
 
-use cli_support::{bin, fails, ok, open, run, service, session_name, sqlite_url};
+use cli_support::{
+    assert_owner_only, bin, fails, ok, open, run, service, session_name, sqlite_url,
+};
 use serde_json::Value;
 
 struct Vector {
@@ -363,12 +365,7 @@ async fn import_then_export_gives_the_same_string() {
         info_json(&["info", written.trim(), "--json"])["format"],
         "gramjs"
     );
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
-    }
+    assert_owner_only(&path);
 
     let line = fails(&[
         "export",
@@ -543,12 +540,7 @@ async fn session_files_import_and_export() {
     let t = info_json(&["info", tele.to_str().unwrap(), "--json"]);
     assert_eq!(t["format"], "telethon-file");
     assert_eq!(t["server_address"], "149.154.167.51");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&tele).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
-    }
+    assert_owner_only(&tele);
     let line = fails(&[
         "export",
         "--from",

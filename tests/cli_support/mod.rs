@@ -351,3 +351,16 @@ pub async fn purge(store: &dyn Adapter) {
     }
     store.delete_session().await.unwrap();
 }
+
+/// Asserts that the file at `path` is readable and writable by its owner
+/// only (on Unix).
+pub fn assert_owner_only(path: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", path.display());
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
