@@ -37,6 +37,27 @@ fn known_dc() -> impl Strategy<Value = i32> {
     prop_oneof![1..=5i32, Just(203)]
 }
 
+/// A session of the formats that keep the DC but not its address (Pyrogram,
+/// MTKruto): decoding fills the address from the DC table.
+fn with_table_address(
+    ((k, test_mode, is_bot), dc, api_id, user_id): ((AuthKey, bool, bool), i32, i32, i64),
+) -> Session {
+    let mut s = Session {
+        dc,
+        api_id,
+        test_mode,
+        user_id,
+        is_bot,
+        auth_key: Some(k),
+        ..Session::default()
+    };
+    if let Some(a) = mtgo_storage::session_string::dc_table::lookup(dc, test_mode) {
+        s.addr = a.ipv4.into();
+        s.port = a.port;
+    }
+    s
+}
+
 /// A session holding exactly the fields `format` carries.
 fn session_for(format: SessionFormat) -> BoxedStrategy<Session> {
     let base = (key(), any::<bool>(), any::<bool>());
@@ -63,43 +84,13 @@ fn session_for(format: SessionFormat) -> BoxedStrategy<Session> {
             })
             .boxed(),
         SessionFormat::Pyrogram => (base, known_dc(), 1..=i32::MAX, 1..=i64::MAX)
-            .prop_map(|((k, test_mode, is_bot), dc, api_id, user_id)| {
-                let mut s = Session {
-                    dc,
-                    api_id,
-                    test_mode,
-                    user_id,
-                    is_bot,
-                    auth_key: Some(k),
-                    ..Session::default()
-                };
-                if let Some(a) = mtgo_storage::session_string::dc_table::lookup(dc, test_mode) {
-                    s.addr = a.ipv4.into();
-                    s.port = a.port;
-                }
-                s
-            })
+            .prop_map(with_table_address)
             .boxed(),
         SessionFormat::MtKruto => (base, known_dc(), any::<i32>(), any::<i64>())
             .prop_filter("MTKruto needs api_id and user_id", |(_, _, a, u)| {
                 *a != 0 && *u != 0
             })
-            .prop_map(|((k, test_mode, is_bot), dc, api_id, user_id)| {
-                let mut s = Session {
-                    dc,
-                    api_id,
-                    test_mode,
-                    user_id,
-                    is_bot,
-                    auth_key: Some(k),
-                    ..Session::default()
-                };
-                if let Some(a) = mtgo_storage::session_string::dc_table::lookup(dc, test_mode) {
-                    s.addr = a.ipv4.into();
-                    s.port = a.port;
-                }
-                s
-            })
+            .prop_map(with_table_address)
             .boxed(),
         SessionFormat::Mtcute => (base, any::<u8>(), address(true), any::<u16>(), any::<i64>())
             .prop_map(
