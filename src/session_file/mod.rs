@@ -117,16 +117,13 @@ pub fn marked_id(peer: &Peer) -> i64 {
 /// database, not a session file, or of an unknown schema version;
 /// [`crate::Error::Backend`] when the adapter fails.
 pub async fn import(path: impl AsRef<Path>, adapter: &dyn Adapter) -> Result<ImportReport> {
-    let path = path.as_ref();
-    let mut input = sqlite::Input::open(path).await?;
-    let kind = detect_kind(&mut input).await;
-    let result = match kind {
-        Ok(SessionFileKind::Telethon) => telethon::import_from(&mut input, adapter).await,
-        Ok(SessionFileKind::Pyrogram) => pyrogram::import_from(&mut input, adapter).await,
-        Err(e) => Err(e),
-    };
-    input.close().await;
-    result
+    sqlite::Input::with(path.as_ref(), async |input| {
+        match detect_kind(input).await? {
+            SessionFileKind::Telethon => telethon::import_from(input, adapter).await,
+            SessionFileKind::Pyrogram => pyrogram::import_from(input, adapter).await,
+        }
+    })
+    .await
 }
 
 /// Which library wrote a session file.
@@ -134,10 +131,7 @@ pub async fn import(path: impl AsRef<Path>, adapter: &dyn Adapter) -> Result<Imp
 /// # Errors
 /// As [`import`], except for adapter errors.
 pub async fn detect(path: impl AsRef<Path>) -> Result<SessionFileKind> {
-    let mut input = sqlite::Input::open(path.as_ref()).await?;
-    let kind = detect_kind(&mut input).await;
-    input.close().await;
-    kind
+    sqlite::Input::with(path.as_ref(), async |input| detect_kind(input).await).await
 }
 
 async fn detect_kind(input: &mut sqlite::Input) -> Result<SessionFileKind> {

@@ -81,16 +81,13 @@ END",
 /// database, not a Pyrogram session file, or of a schema version other than
 /// 2 to 7; [`crate::Error::Backend`] when the adapter fails.
 pub async fn import(path: impl AsRef<Path>, adapter: &dyn Adapter) -> Result<ImportReport> {
-    let mut input = Input::open(path.as_ref()).await?;
-    let result = async {
+    Input::with(path.as_ref(), async |input| {
         input
             .require_tables("Pyrogram", &["version", "sessions", "peers"])
             .await?;
-        import_from(&mut input, adapter).await
-    }
-    .await;
-    input.close().await;
-    result
+        import_from(input, adapter).await
+    })
+    .await
 }
 
 fn peer_from_row(row: &NamedRow) -> Option<Peer> {

@@ -107,7 +107,7 @@ impl Input {
     /// # Errors
     /// [`Error::SessionFile`] when the file is missing, not a regular file, or
     /// not an SQLite database.
-    pub(crate) async fn open(path: &Path) -> Result<Self> {
+    async fn open(path: &Path) -> Result<Self> {
         let meta = std::fs::metadata(path).map_err(|e| {
             let reason = if e.kind() == std::io::ErrorKind::NotFound {
                 "no such file"
@@ -149,6 +149,21 @@ impl Input {
                     .map_err(|e| not_sqlite(&self.path, e))
             })
             .collect()
+    }
+
+    /// Opens the file at `path`, runs `read` on it and closes it, whatever
+    /// `read` returned.
+    ///
+    /// # Errors
+    /// As [`Input::open`], and what `read` returns.
+    pub(crate) async fn with<T>(
+        path: &Path,
+        read: impl AsyncFnOnce(&mut Input) -> Result<T>,
+    ) -> Result<T> {
+        let mut input = Self::open(path).await?;
+        let result = read(&mut input).await;
+        input.close().await;
+        result
     }
 
     /// Fails with [`Error::SessionFile`] ("not a {kind} session file") unless
@@ -194,7 +209,7 @@ impl Input {
             .collect()
     }
 
-    pub(crate) async fn close(self) {
+    async fn close(self) {
         let _ = self.conn.close().await;
     }
 }

@@ -69,16 +69,13 @@ const SCHEMA: &[&str] = &[
 /// database, not a Telethon session file, or of a schema version other than
 /// 7 and 8; [`crate::Error::Backend`] when the adapter fails.
 pub async fn import(path: impl AsRef<Path>, adapter: &dyn Adapter) -> Result<ImportReport> {
-    let mut input = Input::open(path.as_ref()).await?;
-    let result = async {
+    Input::with(path.as_ref(), async |input| {
         input
             .require_tables("Telethon", &["version", "sessions", "entities"])
             .await?;
-        import_from(&mut input, adapter).await
-    }
-    .await;
-    input.close().await;
-    result
+        import_from(input, adapter).await
+    })
+    .await
 }
 
 pub(super) async fn import_from(input: &mut Input, adapter: &dyn Adapter) -> Result<ImportReport> {
