@@ -119,12 +119,7 @@ fn peer_from_row(row: &NamedRow) -> Option<Peer> {
 }
 
 pub(super) async fn import_from(input: &mut Input, adapter: &dyn Adapter) -> Result<ImportReport> {
-    let version = input
-        .rows("version")
-        .await?
-        .first()
-        .and_then(|r| r.get("number").as_i64())
-        .ok_or_else(|| file_error(&input.path, "the version table is empty", None))?;
+    let version = input.schema_version("number").await?;
     if !(2..=7).contains(&version) {
         return Err(file_error(
             &input.path,

@@ -166,6 +166,19 @@ impl Input {
         result
     }
 
+    /// The schema version in the first row of the `version` table (column
+    /// `column`).
+    ///
+    /// # Errors
+    /// [`Error::SessionFile`] when the table is empty or cannot be read.
+    pub(crate) async fn schema_version(&mut self, column: &str) -> Result<i64> {
+        self.rows("version")
+            .await?
+            .first()
+            .and_then(|r| r.get(column).as_i64())
+            .ok_or_else(|| file_error(&self.path, "the version table is empty", None))
+    }
+
     /// Fails with [`Error::SessionFile`] ("not a {kind} session file") unless
     /// every table of `needed` exists.
     pub(crate) async fn require_tables(&mut self, kind: &str, needed: &[&str]) -> Result<()> {

@@ -79,12 +79,7 @@ pub async fn import(path: impl AsRef<Path>, adapter: &dyn Adapter) -> Result<Imp
 }
 
 pub(super) async fn import_from(input: &mut Input, adapter: &dyn Adapter) -> Result<ImportReport> {
-    let version = input
-        .rows("version")
-        .await?
-        .first()
-        .and_then(|r| r.get("version").as_i64())
-        .ok_or_else(|| file_error(&input.path, "the version table is empty", None))?;
+    let version = input.schema_version("version").await?;
     if !(7..=8).contains(&version) {
         return Err(file_error(
             &input.path,
