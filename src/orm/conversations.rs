@@ -1,26 +1,17 @@
 //! [`ConversationStore`] on `mtgo_conversations`.
 
 use super::OrmAdapter;
-use super::sql::Dialect;
+use super::statement::{
+    delete_by, find_by, find_by_primary_key, primary_key, row_values, text, upsert,
+};
 use crate::error::Result;
 use crate::store::ConversationStore;
 use crate::{Conversation, unix_now};
 use async_trait::async_trait;
-use mtgo_storage_entity::conversations;
+use mtgo_storage_entity::conversations::{Column, Entity, Model};
+use sea_orm::{DbBackend, QueryOrder, QueryTrait};
 
-const TABLE: &str = "mtgo_conversations";
-const COLS: &[&str] = &[
-    "session_name",
-    "chat_id",
-    "user_id",
-    "name",
-    "step",
-    "data",
-    "created_at",
-    "updated_at",
-];
-const KEY: &[&str] = &["session_name", "chat_id", "user_id"];
-
+/// The statements of this table, in one backend's dialect.
 pub(super) struct Sql {
     save: String,
     load: String,
@@ -29,18 +20,25 @@ pub(super) struct Sql {
 }
 
 impl Sql {
-    pub(super) fn new(d: Dialect) -> Self {
+    pub(super) fn new(backend: DbBackend) -> Self {
+        // `created_at` is written on insert only, so the first one stays.
+        let update = [Column::Name, Column::Step, Column::Data, Column::UpdatedAt];
         Self {
-            // `created_at` is written on insert only, so the first one stays.
-            save: d.upsert(TABLE, COLS, KEY, &["name", "step", "data", "updated_at"], 1),
-            load: d.select(TABLE, COLS, KEY),
-            delete: d.delete(TABLE, KEY),
-            load_all: d.select(TABLE, COLS, &KEY[..1]) + " ORDER BY chat_id, user_id",
+            save: text(backend, &upsert::<Entity>(1, &update)),
+            load: text(backend, &find_by_primary_key::<Entity>().into_query()),
+            delete: text(backend, &delete_by::<Entity>(&primary_key::<Entity>())),
+            load_all: text(
+                backend,
+                &find_by::<Entity>(&[Column::SessionName])
+                    .order_by_asc(Column::ChatId)
+                    .order_by_asc(Column::UserId)
+                    .into_query(),
+            ),
         }
     }
 }
 
-fn decode(m: conversations::Model) -> Conversation {
+fn decode(m: Model) -> Conversation {
     Conversation {
         chat_id: m.chat_id,
         user_id: m.user_id,
@@ -56,23 +54,24 @@ fn decode(m: conversations::Model) -> Conversation {
 impl ConversationStore for OrmAdapter {
     async fn save_conversation(&self, c: &Conversation) -> Result<()> {
         let now = unix_now();
-        let values = vec![
-            self.session_value(),
-            c.chat_id.into(),
-            c.user_id.into(),
-            c.name.clone().into(),
-            c.step.into(),
-            c.data.clone().into(),
-            now.into(),
-            now.into(),
-        ];
+        let row = Model {
+            session_name: self.name.to_string(),
+            chat_id: c.chat_id,
+            user_id: c.user_id,
+            name: c.name.clone(),
+            step: c.step,
+            data: c.data.clone(),
+            created_at: now,
+            updated_at: now,
+        };
+        let values = row_values::<Entity, _>(row);
         self.exec(&self.inner.conversations.save, values).await?;
         Ok(())
     }
 
     async fn load_conversation(&self, chat_id: i64, user_id: i64) -> Result<Option<Conversation>> {
         Ok(self
-            .one::<conversations::Model>(
+            .one::<Model>(
                 &self.inner.conversations.load,
                 vec![self.session_value(), chat_id.into(), user_id.into()],
             )
@@ -91,7 +90,7 @@ impl ConversationStore for OrmAdapter {
 
     async fn load_conversations(&self) -> Result<Vec<Conversation>> {
         Ok(self
-            .all::<conversations::Model>(
+            .all::<Model>(
                 &self.inner.conversations.load_all,
                 vec![self.session_value()],
             )

@@ -1,24 +1,15 @@
 //! [`DcAuthStore`] on `mtgo_dc_auth`.
 
-use super::sql::Dialect;
+use super::statement::{find_by, find_by_primary_key, row_values, text, upsert_all};
 use super::{OrmAdapter, port};
 use crate::error::Result;
 use crate::store::DcAuthStore;
 use crate::{AuthKey, DcAuth};
 use async_trait::async_trait;
-use mtgo_storage_entity::dc_auth;
+use mtgo_storage_entity::dc_auth::{Column, Entity, Model};
+use sea_orm::{DbBackend, QueryOrder, QueryTrait};
 
-const TABLE: &str = "mtgo_dc_auth";
-const COLS: &[&str] = &[
-    "session_name",
-    "dc_id",
-    "auth_key",
-    "server_salt",
-    "port",
-    "server_addr",
-];
-const KEY: &[&str] = &["session_name", "dc_id"];
-
+/// The statements of this table, in one backend's dialect.
 pub(super) struct Sql {
     save: String,
     load: String,
@@ -26,16 +17,21 @@ pub(super) struct Sql {
 }
 
 impl Sql {
-    pub(super) fn new(d: Dialect) -> Self {
+    pub(super) fn new(backend: DbBackend) -> Self {
         Self {
-            save: d.upsert_all(TABLE, COLS, KEY),
-            load: d.select(TABLE, COLS, KEY),
-            load_all: d.select(TABLE, COLS, &KEY[..1]) + " ORDER BY dc_id",
+            save: text(backend, &upsert_all::<Entity>()),
+            load: text(backend, &find_by_primary_key::<Entity>().into_query()),
+            load_all: text(
+                backend,
+                &find_by::<Entity>(&[Column::SessionName])
+                    .order_by_asc(Column::DcId)
+                    .into_query(),
+            ),
         }
     }
 }
 
-fn decode(m: dc_auth::Model) -> Result<DcAuth> {
+fn decode(m: Model) -> Result<DcAuth> {
     Ok(DcAuth {
         dc_id: m.dc_id,
         auth_key: AuthKey::new(m.auth_key),
@@ -45,23 +41,27 @@ fn decode(m: dc_auth::Model) -> Result<DcAuth> {
     })
 }
 
+fn encode(session_name: &str, e: &DcAuth) -> Model {
+    Model {
+        session_name: session_name.to_owned(),
+        dc_id: e.dc_id,
+        auth_key: e.auth_key.as_bytes().to_vec(),
+        server_salt: e.server_salt,
+        port: i32::from(e.port),
+        server_addr: e.server_addr.clone(),
+    }
+}
+
 #[async_trait]
 impl DcAuthStore for OrmAdapter {
     async fn save_dc_auth(&self, e: &DcAuth) -> Result<()> {
-        let values = vec![
-            self.session_value(),
-            e.dc_id.into(),
-            e.auth_key.as_bytes().to_vec().into(),
-            e.server_salt.into(),
-            i32::from(e.port).into(),
-            e.server_addr.clone().into(),
-        ];
+        let values = row_values::<Entity, _>(encode(&self.name, e));
         self.exec(&self.inner.dc_auth.save, values).await?;
         Ok(())
     }
 
     async fn load_dc_auth(&self, dc_id: i32) -> Result<Option<DcAuth>> {
-        self.one::<dc_auth::Model>(
+        self.one::<Model>(
             &self.inner.dc_auth.load,
             vec![self.session_value(), dc_id.into()],
         )
@@ -71,7 +71,7 @@ impl DcAuthStore for OrmAdapter {
     }
 
     async fn load_all_dc_auth(&self) -> Result<Vec<DcAuth>> {
-        self.all::<dc_auth::Model>(&self.inner.dc_auth.load_all, vec![self.session_value()])
+        self.all::<Model>(&self.inner.dc_auth.load_all, vec![self.session_value()])
             .await?
             .into_iter()
             .map(decode)

@@ -28,11 +28,11 @@ mod peers;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod sessions;
-mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 #[cfg(feature = "sqlite")]
 mod sqlite_peers;
+mod statement;
 mod update_state;
 
 pub use mtgo_storage_entity as entity;
@@ -45,7 +45,7 @@ use async_trait::async_trait;
 use sea_orm::{
     ConnectionTrait, DbBackend, DbErr, ExecResult, FromQueryResult, QueryResult, Statement, Value,
 };
-use sql::{BulkCache, Dialect};
+use statement::TextsByCount;
 use std::sync::Arc;
 
 /// The SeaORM adapter: implements [`Adapter`] and every optional store on
@@ -78,13 +78,16 @@ impl std::fmt::Debug for OrmAdapter {
 struct Inner {
     db: DatabaseConnection,
     backend_name: &'static str,
-    dialect: Dialect,
-    sql: sessions::Sql,
+    backend: DbBackend,
+    sessions: sessions::Sql,
     peers: peers::Sql,
+    #[cfg(feature = "sqlite")]
+    sqlite_peers: sqlite_peers::Sql,
     conversations: conversations::Sql,
     dc_auth: dc_auth::Sql,
     update_state: update_state::Sql,
-    bulk: BulkCache,
+    /// Statements whose text depends on a row count or a limit.
+    texts: TextsByCount,
 }
 
 /// Serializes migrations started from one process, so adapters opened at
@@ -147,18 +150,19 @@ impl OrmAdapter {
             DbBackend::MySql => "mysql",
             _ => "sqlite",
         };
-        let d = Dialect(backend);
         Self {
             inner: Arc::new(Inner {
                 db,
                 backend_name,
-                dialect: d,
-                sql: sessions::Sql::new(d),
-                peers: peers::Sql::new(d),
-                conversations: conversations::Sql::new(d),
-                dc_auth: dc_auth::Sql::new(d),
-                update_state: update_state::Sql::new(d),
-                bulk: BulkCache::default(),
+                backend,
+                sessions: sessions::Sql::new(backend),
+                peers: peers::Sql::new(backend),
+                #[cfg(feature = "sqlite")]
+                sqlite_peers: sqlite_peers::Sql::new(),
+                conversations: conversations::Sql::new(backend),
+                dc_auth: dc_auth::Sql::new(backend),
+                update_state: update_state::Sql::new(backend),
+                texts: TextsByCount::default(),
             }),
             name: Arc::from(crate::DEFAULT_SESSION_NAME),
         }
@@ -231,7 +235,8 @@ impl OrmAdapter {
             Kind::SqlxPostgresPoolConnection(_) => {
                 let pool = self.inner.db.get_postgres_connection_pool();
                 let mut conn = pool.connect_options().connect().await.map_err(err)?;
-                sqlx::query("SELECT pg_advisory_lock($1)")
+                let lock = statement::call(DbBackend::Postgres, "pg_advisory_lock", 1);
+                sqlx::query(sqlx::AssertSqlSafe(lock))
                     .bind(PG_MIGRATION_LOCK)
                     .execute(&mut conn)
                     .await
@@ -243,7 +248,8 @@ impl OrmAdapter {
                 use sqlx::Row;
                 let pool = self.inner.db.get_mysql_connection_pool();
                 let mut conn = pool.connect_options().connect().await.map_err(err)?;
-                let got: Option<i64> = sqlx::query("SELECT GET_LOCK(?, ?)")
+                let lock = statement::call(DbBackend::MySql, "GET_LOCK", 2);
+                let got: Option<i64> = sqlx::query(sqlx::AssertSqlSafe(lock))
                     .bind(MYSQL_MIGRATION_LOCK)
                     .bind(MIGRATION_LOCK_WAIT_SECS)
                     .fetch_one(&mut conn)
@@ -283,12 +289,8 @@ impl OrmAdapter {
         Error::backend(self.inner.backend_name, e)
     }
 
-    fn backend(&self) -> DbBackend {
-        self.inner.dialect.0
-    }
-
     fn stmt(&self, sql: &str, values: Vec<Value>) -> Statement {
-        Statement::from_sql_and_values(self.backend(), sql, values)
+        Statement::from_sql_and_values(self.inner.backend, sql, values)
     }
 
     async fn exec(&self, sql: &str, values: Vec<Value>) -> Result<ExecResult> {
@@ -415,7 +417,9 @@ impl Adapter for OrmAdapter {
     }
 
     async fn session_names(&self) -> Result<Vec<String>> {
-        let rows = self.rows(&self.inner.sql.session_names, Vec::new()).await?;
+        let rows = self
+            .rows(&self.inner.sessions.session_names, Vec::new())
+            .await?;
         let mut names = rows
             .iter()
             .map(|r| r.try_get_by_index::<String>(0))

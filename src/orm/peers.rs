@@ -8,38 +8,22 @@
 //! SQLite pool made by SeaORM's sqlx driver the batch takes the path of
 //! `sqlite_peers` instead.
 
-use super::sql::{Bulk, Dialect};
+use super::statement::{
+    StatementKind, delete_by, find_by, find_by_primary_key, insert, non_key_columns, primary_key,
+    slot, text, upsert,
+};
 use super::{OrmAdapter, is_transient};
 use crate::error::{Error, Result};
 use crate::store::PeerStore;
 use crate::{Peer, PeerType, normalize_phone, normalize_username};
 use async_trait::async_trait;
-use mtgo_storage_entity::peers;
+use mtgo_storage_entity::{peer_usernames, peers};
 use sea_orm::{
-    ConnectionTrait, DbBackend, DbErr, IsolationLevel, Statement, TransactionTrait, Value,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IsolationLevel, Iterable,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement, TransactionTrait, Value,
 };
+use std::borrow::Cow;
 use std::time::Duration;
-
-pub(super) const TABLE: &str = "mtgo_peers";
-pub(super) const COLS: &[&str] = &[
-    "session_name",
-    "id",
-    "peer_type",
-    "access_hash",
-    "username",
-    "usernames",
-    "first_name",
-    "last_name",
-    "phone_number",
-    "phone_normalized",
-    "is_bot",
-    "photo_id",
-    "language",
-    "last_updated",
-];
-pub(super) const KEY: &[&str] = &["session_name", "id"];
-const USERNAMES: &str = "mtgo_peer_usernames";
-const USERNAME_COLS: &[&str] = &["session_name", "username_normalized", "peer_id"];
 
 /// Peers per upsert statement: 14 columns x 1,000 = 14,000 parameters.
 pub(crate) const PEER_CHUNK: usize = 1_000;
@@ -48,6 +32,9 @@ const USERNAME_CHUNK: usize = 4_000;
 /// Attempts of a batch that meets a deadlock or a busy database.
 const MAX_ATTEMPTS: u32 = 8;
 
+/// The statements of `mtgo_peers` and `mtgo_peer_usernames`, in one
+/// backend's dialect; the batch statements, one per chunk size, are built
+/// by [`upsert_peers`], [`delete_usernames`] and [`insert_usernames`].
 pub(super) struct Sql {
     get: String,
     by_username: String,
@@ -58,35 +45,138 @@ pub(super) struct Sql {
 }
 
 impl Sql {
-    pub(super) fn new(d: Dialect) -> Self {
-        let cols = COLS.join(", ");
-        let p_cols = COLS
-            .iter()
-            .map(|c| format!("p.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        // LIMIT 1 is a literal: a bound LIMIT makes SQLite re-plan.
-        let mut by_username = format!(
-            "SELECT {p_cols} FROM {USERNAMES} u JOIN {TABLE} p \
-             ON p.session_name = u.session_name AND p.id = u.peer_id \
-             WHERE u.session_name = "
-        );
-        d.ph(&mut by_username, 1);
-        by_username.push_str(" AND u.username_normalized = ");
-        d.ph(&mut by_username, 2);
-        by_username.push_str(" ORDER BY p.last_updated DESC, p.id DESC LIMIT 1");
-        let by_phone = format!(
-            "SELECT {cols} FROM {TABLE} WHERE {} ORDER BY last_updated DESC, id DESC LIMIT 1",
-            d.eq_all(&["session_name", "phone_normalized"], 1)
-        );
+    pub(super) fn new(backend: DbBackend) -> Self {
+        use peer_usernames::Column as Username;
+        use peers::Column as P;
+        let newest_first = |q: sea_orm::Select<peers::Entity>| {
+            q.order_by_desc(P::LastUpdated)
+                .order_by_desc(P::Id)
+                .limit(1)
+                .into_query()
+        };
         Self {
-            get: d.select(TABLE, COLS, KEY),
-            by_username,
-            by_phone,
-            load_all: d.select(TABLE, COLS, &KEY[..1]) + " ORDER BY id",
-            delete_peer: d.delete(TABLE, KEY),
-            delete_usernames: d.delete(USERNAMES, &["session_name", "peer_id"]),
+            get: text(
+                backend,
+                &find_by_primary_key::<peers::Entity>().into_query(),
+            ),
+            by_username: text(
+                backend,
+                &newest_first(
+                    peers::Entity::find()
+                        .inner_join(peer_usernames::Entity)
+                        .filter(Username::SessionName.eq(slot()))
+                        .filter(Username::UsernameNormalized.eq(slot())),
+                ),
+            ),
+            by_phone: text(
+                backend,
+                &newest_first(find_by::<peers::Entity>(&[
+                    P::SessionName,
+                    P::PhoneNormalized,
+                ])),
+            ),
+            load_all: text(
+                backend,
+                &find_by::<peers::Entity>(&[P::SessionName])
+                    .order_by_asc(P::Id)
+                    .into_query(),
+            ),
+            delete_peer: text(
+                backend,
+                &delete_by::<peers::Entity>(&primary_key::<peers::Entity>()),
+            ),
+            delete_usernames: text(
+                backend,
+                &delete_by::<peer_usernames::Entity>(&[Username::SessionName, Username::PeerId]),
+            ),
         }
+    }
+}
+
+/// The upsert of `rows` peers (every column but the key is replaced).
+pub(super) fn upsert_peers(backend: DbBackend, rows: usize) -> String {
+    text(
+        backend,
+        &upsert::<peers::Entity>(rows, &non_key_columns::<peers::Entity>()),
+    )
+}
+
+/// The delete of the usernames of `rows` peers of one session.
+fn delete_usernames(backend: DbBackend, rows: usize) -> String {
+    use peer_usernames::Column as Username;
+    text(
+        backend,
+        &peer_usernames::Entity::delete_many()
+            .filter(Username::SessionName.eq(slot()))
+            .filter(Username::PeerId.is_in(std::iter::repeat_n(slot(), rows)))
+            .into_query(),
+    )
+}
+
+/// The insert of `rows` username rows.
+fn insert_usernames(backend: DbBackend, rows: usize) -> String {
+    text(backend, &insert::<peer_usernames::Entity>(rows))
+}
+
+/// Takes the values of one peer row, column by column.
+pub(super) trait PeerRow {
+    /// The session name of the handle.
+    fn session(&mut self);
+    /// A 32-bit integer column.
+    fn int(&mut self, v: i32);
+    /// A 64-bit integer column.
+    fn big_int(&mut self, v: i64);
+    /// A boolean column.
+    fn boolean(&mut self, v: bool);
+    /// A text column.
+    fn text(&mut self, v: &str);
+}
+
+/// Writes `p` as the row of `mtgo_peers`, in `Column::iter()` order (the
+/// order of the statements' columns).
+pub(super) fn write_peer(p: &Peer, out: &mut impl PeerRow) {
+    use peers::Column as C;
+    for column in C::iter() {
+        match column {
+            C::SessionName => out.session(),
+            C::Id => out.big_int(p.id),
+            C::PeerType => out.int(p.peer_type.as_i32()),
+            C::AccessHash => out.big_int(p.access_hash),
+            C::Username => out.text(&p.username),
+            C::Usernames => out.text(&usernames_json(&p.usernames)),
+            C::FirstName => out.text(&p.first_name),
+            C::LastName => out.text(&p.last_name),
+            C::PhoneNumber => out.text(&p.phone_number),
+            C::PhoneNormalized => out.text(&normalize_phone(&p.phone_number)),
+            C::IsBot => out.boolean(p.is_bot),
+            C::PhotoId => out.big_int(p.photo_id),
+            C::Language => out.text(&p.language),
+            C::LastUpdated => out.big_int(p.last_updated),
+        }
+    }
+}
+
+/// A peer row as SeaORM values.
+struct Values<'a> {
+    session: &'a Value,
+    out: Vec<Value>,
+}
+
+impl PeerRow for Values<'_> {
+    fn session(&mut self) {
+        self.out.push(self.session.clone());
+    }
+    fn int(&mut self, v: i32) {
+        self.out.push(v.into());
+    }
+    fn big_int(&mut self, v: i64) {
+        self.out.push(v.into());
+    }
+    fn boolean(&mut self, v: bool) {
+        self.out.push(v.into());
+    }
+    fn text(&mut self, v: &str) {
+        self.out.push(v.into());
     }
 }
 
@@ -130,8 +220,7 @@ fn last_per_id(peers: &[Peer]) -> Vec<&Peer> {
 impl OrmAdapter {
     async fn save_peers_once(&self, peers: &[&Peer]) -> std::result::Result<(), DbErr> {
         let inner = &*self.inner;
-        let d = inner.dialect;
-        let backend = d.0;
+        let backend = inner.backend;
         let txn = if backend == DbBackend::MySql {
             // No gap locks: concurrent overlapping batches do not deadlock
             // on ranges they do not touch.
@@ -143,41 +232,30 @@ impl OrmAdapter {
             inner.db.begin().await?
         };
         let session: Value = self.session_value();
+        let width = peers::Column::iter().count();
         let mut names: Vec<(String, i64)> = Vec::new();
         for chunk in peers.chunks(PEER_CHUNK) {
             let n = chunk.len();
-            let sql = inner.bulk.get(Bulk::UpsertPeers, n, || {
-                d.upsert(TABLE, COLS, KEY, &COLS[2..], n)
-            });
-            let mut values: Vec<Value> = Vec::with_capacity(n * COLS.len());
+            let sql = inner
+                .texts
+                .get(StatementKind::UpsertPeers, n, || upsert_peers(backend, n));
+            let mut row = Values {
+                session: &session,
+                out: Vec::with_capacity(n * width),
+            };
             names.clear();
             for p in chunk {
                 for name in p.normalized_usernames() {
                     names.push((name, p.id));
                 }
-                values.extend([
-                    session.clone(),
-                    p.id.into(),
-                    p.peer_type.as_i32().into(),
-                    p.access_hash.into(),
-                    p.username.clone().into(),
-                    usernames_json(&p.usernames).into(),
-                    p.first_name.clone().into(),
-                    p.last_name.clone().into(),
-                    p.phone_number.clone().into(),
-                    normalize_phone(&p.phone_number).into(),
-                    p.is_bot.into(),
-                    p.photo_id.into(),
-                    p.language.clone().into(),
-                    p.last_updated.into(),
-                ]);
+                write_peer(p, &mut row);
             }
-            txn.execute_raw(Statement::from_sql_and_values(backend, &*sql, values))
+            txn.execute_raw(Statement::from_sql_and_values(backend, &*sql, row.out))
                 .await?;
 
             // The peer rows are locked now: replace their usernames.
-            let sql = inner.bulk.get(Bulk::DeleteUsernames, n, || {
-                d.delete_in(USERNAMES, "session_name", "peer_id", n)
+            let sql = inner.texts.get(StatementKind::DeleteUsernames, n, || {
+                delete_usernames(backend, n)
             });
             let mut values: Vec<Value> = Vec::with_capacity(n + 1);
             values.push(session.clone());
@@ -187,9 +265,10 @@ impl OrmAdapter {
 
             for part in names.chunks(USERNAME_CHUNK) {
                 let rows = part.len();
-                let sql = inner.bulk.get(Bulk::InsertUsernames, rows, || {
-                    d.insert(USERNAMES, USERNAME_COLS, rows)
+                let sql = inner.texts.get(StatementKind::InsertUsernames, rows, || {
+                    insert_usernames(backend, rows)
                 });
+                // In the order of `peer_usernames::Column::iter()`.
                 let mut values: Vec<Value> = Vec::with_capacity(rows * 3);
                 for (name, id) in part {
                     values.extend([session.clone(), name.clone().into(), (*id).into()]);
@@ -213,11 +292,13 @@ impl OrmAdapter {
     }
 }
 
-pub(super) fn usernames_json(usernames: &[String]) -> String {
+/// The additional usernames as the JSON array the `usernames` column holds.
+fn usernames_json(usernames: &[String]) -> Cow<'static, str> {
     if usernames.is_empty() {
-        return "[]".to_owned();
+        return Cow::Borrowed("[]");
     }
-    serde_json::to_string(usernames).unwrap_or_else(|_| "[]".to_owned())
+    // Serializing strings cannot fail.
+    Cow::Owned(serde_json::to_string(usernames).unwrap_or_else(|_| "[]".to_owned()))
 }
 
 /// Runs `op` again while it fails with a deadlock or a busy database.

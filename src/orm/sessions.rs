@@ -1,33 +1,15 @@
 //! [`SessionStore`] on `mtgo_sessions`.
 
-use super::sql::Dialect;
+use super::statement::{delete_by, find_by_primary_key, primary_key, row_values, text, upsert_all};
 use super::{OrmAdapter, port};
 use crate::error::Result;
 use crate::store::SessionStore;
 use crate::{AuthKey, Session};
 use async_trait::async_trait;
-use mtgo_storage_entity::sessions;
+use mtgo_storage_entity::sessions::{Column, Entity, Model};
+use sea_orm::{DbBackend, EntityTrait, QueryOrder, QuerySelect, QueryTrait};
 
-const TABLE: &str = "mtgo_sessions";
-const COLS: &[&str] = &[
-    "session_name",
-    "dc",
-    "api_id",
-    "api_hash",
-    "test_mode",
-    "auth_key",
-    "state",
-    "user_id",
-    "is_bot",
-    "first_name",
-    "last_name",
-    "username",
-    "date",
-    "addr",
-    "port",
-];
-const KEY: &[&str] = &["session_name"];
-
+/// The statements of this table, in one backend's dialect.
 pub(super) struct Sql {
     load: String,
     save: String,
@@ -36,68 +18,80 @@ pub(super) struct Sql {
 }
 
 impl Sql {
-    pub(super) fn new(d: Dialect) -> Self {
+    pub(super) fn new(backend: DbBackend) -> Self {
         Self {
-            load: d.select(TABLE, COLS, KEY),
-            save: d.upsert_all(TABLE, COLS, KEY),
-            delete: d.delete(TABLE, KEY),
-            session_names: format!("SELECT session_name FROM {TABLE} ORDER BY session_name"),
+            load: text(backend, &find_by_primary_key::<Entity>().into_query()),
+            save: text(backend, &upsert_all::<Entity>()),
+            delete: text(backend, &delete_by::<Entity>(&primary_key::<Entity>())),
+            session_names: text(
+                backend,
+                &Entity::find()
+                    .select_only()
+                    .column(Column::SessionName)
+                    .order_by_asc(Column::SessionName)
+                    .into_query(),
+            ),
         }
+    }
+}
+
+fn decode(m: Model) -> Result<Session> {
+    Ok(Session {
+        name: m.session_name,
+        dc: m.dc,
+        api_id: m.api_id,
+        api_hash: m.api_hash,
+        test_mode: m.test_mode,
+        auth_key: m.auth_key.map(AuthKey::new),
+        state: m.state,
+        user_id: m.user_id,
+        is_bot: m.is_bot,
+        first_name: m.first_name,
+        last_name: m.last_name,
+        username: m.username,
+        date: m.date,
+        addr: m.addr,
+        port: port(m.port, "session port")?,
+    })
+}
+
+fn encode(session_name: &str, s: &Session) -> Model {
+    Model {
+        session_name: session_name.to_owned(),
+        dc: s.dc,
+        api_id: s.api_id,
+        api_hash: s.api_hash.clone(),
+        test_mode: s.test_mode,
+        auth_key: s.auth_key.as_ref().map(|k| k.as_bytes().to_vec()),
+        state: s.state.clone(),
+        user_id: s.user_id,
+        is_bot: s.is_bot,
+        first_name: s.first_name.clone(),
+        last_name: s.last_name.clone(),
+        username: s.username.clone(),
+        date: s.date,
+        addr: s.addr.clone(),
+        port: i32::from(s.port),
     }
 }
 
 #[async_trait]
 impl SessionStore for OrmAdapter {
     async fn load_session(&self) -> Result<Option<Session>> {
-        let Some(m) = self
-            .one::<sessions::Model>(&self.inner.sql.load, vec![self.session_value()])
+        self.one::<Model>(&self.inner.sessions.load, vec![self.session_value()])
             .await?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(Session {
-            name: m.session_name,
-            dc: m.dc,
-            api_id: m.api_id,
-            api_hash: m.api_hash,
-            test_mode: m.test_mode,
-            auth_key: m.auth_key.map(AuthKey::new),
-            state: m.state,
-            user_id: m.user_id,
-            is_bot: m.is_bot,
-            first_name: m.first_name,
-            last_name: m.last_name,
-            username: m.username,
-            date: m.date,
-            addr: m.addr,
-            port: port(m.port, "session port")?,
-        }))
+            .map(decode)
+            .transpose()
     }
 
     async fn save_session(&self, s: &Session) -> Result<()> {
-        let values = vec![
-            self.session_value(),
-            s.dc.into(),
-            s.api_id.into(),
-            s.api_hash.clone().into(),
-            s.test_mode.into(),
-            s.auth_key.as_ref().map(|k| k.as_bytes().to_vec()).into(),
-            s.state.clone().into(),
-            s.user_id.into(),
-            s.is_bot.into(),
-            s.first_name.clone().into(),
-            s.last_name.clone().into(),
-            s.username.clone().into(),
-            s.date.into(),
-            s.addr.clone().into(),
-            i32::from(s.port).into(),
-        ];
-        self.exec(&self.inner.sql.save, values).await?;
+        let values = row_values::<Entity, _>(encode(&self.name, s));
+        self.exec(&self.inner.sessions.save, values).await?;
         Ok(())
     }
 
     async fn delete_session(&self) -> Result<()> {
-        self.exec(&self.inner.sql.delete, vec![self.session_value()])
+        self.exec(&self.inner.sessions.delete, vec![self.session_value()])
             .await?;
         Ok(())
     }

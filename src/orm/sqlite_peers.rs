@@ -18,25 +18,68 @@
 //! (`DatabaseConnection::set_metric_callback`) does not see them.
 
 use super::OrmAdapter;
-use super::peers::{COLS, KEY, PEER_CHUNK, TABLE, usernames_json};
-use super::sql::Bulk;
-use crate::{Peer, normalize_phone};
-use sea_orm::{DbErr, RuntimeErr};
+use super::peers::{PEER_CHUNK, PeerRow, upsert_peers, write_peer};
+use super::statement::{StatementKind, slot, slot_expr, text};
+use crate::Peer;
+use mtgo_storage_entity::peer_usernames::{self, Column as Username};
+use sea_orm::sea_query::{Alias, Func, Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, DbBackend, DbErr, EntityName, EntityTrait, Iterable, QueryFilter, QueryTrait,
+    RuntimeErr,
+};
 use sqlx::sqlite::SqliteArguments;
 use sqlx::{Arguments, AssertSqlSafe, Sqlite, SqlitePool};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-/// Deletes the usernames of the peers whose ids are in the JSON array `?2`.
-const DELETE_USERNAMES: &str = "DELETE FROM mtgo_peer_usernames WHERE session_name = ?1 \
-     AND peer_id IN (SELECT value FROM json_each(?2))";
-/// Inserts a username row per member of the JSON object `?2`
-/// (`{"name": peer_id, ...}`).
-const INSERT_USERNAMES: &str = "INSERT INTO mtgo_peer_usernames \
-     (session_name, username_normalized, peer_id) SELECT ?1, key, value FROM json_each(?2)";
+/// The two username statements of the batch, built once per adapter.
+pub(super) struct Sql {
+    /// Deletes the usernames of the peers whose ids are in the JSON array
+    /// bound second.
+    delete_usernames: String,
+    /// Inserts a username row per member of the JSON object bound second
+    /// (`{"name": peer_id, ...}`).
+    insert_usernames: String,
+}
+
+/// `SELECT <select> FROM json_each(?)`: the members of a bound JSON text.
+fn json_members(select: &mut SelectStatement) -> &mut SelectStatement {
+    select.from_function(Func::cust("json_each").arg(slot_expr()), Alias::new("j"))
+}
+
+impl Sql {
+    pub(super) fn new() -> Self {
+        let backend = DbBackend::Sqlite;
+        let ids = json_members(Query::select().column(Alias::new("value"))).to_owned();
+        let rows = json_members(
+            Query::select()
+                .expr(slot_expr())
+                .column(Alias::new("key"))
+                .column(Alias::new("value")),
+        )
+        .to_owned();
+        let mut insert = Query::insert();
+        insert
+            .into_table(peer_usernames::Entity.table_ref())
+            .columns(Username::iter());
+        insert
+            .select_from(rows)
+            .unwrap_or_else(|e| unreachable!("the select has one value per username column: {e}"));
+        Self {
+            delete_usernames: text(
+                backend,
+                &peer_usernames::Entity::delete_many()
+                    .filter(Username::SessionName.eq(slot()))
+                    .filter(Username::PeerId.in_subquery(ids))
+                    .into_query(),
+            ),
+            insert_usernames: text(backend, &insert),
+        }
+    }
+}
 
 /// The text values of one batch: empty strings (most last names and
-/// languages) share one allocation.
+/// languages) and empty username lists share one allocation each.
 struct Texts {
     empty: Arc<str>,
     no_usernames: Arc<str>,
@@ -51,56 +94,79 @@ impl Texts {
     }
 
     fn text(&self, s: &str) -> Arc<str> {
-        if s.is_empty() {
-            Arc::clone(&self.empty)
-        } else {
-            Arc::from(s)
-        }
-    }
-
-    fn usernames(&self, usernames: &[String]) -> Arc<str> {
-        if usernames.is_empty() {
-            Arc::clone(&self.no_usernames)
-        } else {
-            Arc::from(usernames_json(usernames))
+        match s {
+            "" => Arc::clone(&self.empty),
+            "[]" => Arc::clone(&self.no_usernames),
+            _ => Arc::from(s),
         }
     }
 }
 
-/// The arguments of one multi-row upsert (`COLS` per peer), and the
-/// peer's normalized usernames appended to `names`.
+/// A peer row bound straight to sqlx.
+struct Bind<'a> {
+    session: &'a Arc<str>,
+    texts: &'a Texts,
+    args: SqliteArguments,
+    error: Option<sqlx::error::BoxDynError>,
+}
+
+impl Bind<'_> {
+    fn add<T>(&mut self, value: T)
+    where
+        T: for<'q> sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite>,
+    {
+        if let Err(e) = self.args.add(value) {
+            self.error.get_or_insert(e);
+        }
+    }
+}
+
+impl PeerRow for Bind<'_> {
+    fn session(&mut self) {
+        self.add(Arc::clone(self.session));
+    }
+    fn int(&mut self, v: i32) {
+        self.add(v);
+    }
+    fn big_int(&mut self, v: i64) {
+        self.add(v);
+    }
+    fn boolean(&mut self, v: bool) {
+        self.add(v);
+    }
+    fn text(&mut self, v: &str) {
+        let v = self.texts.text(v);
+        self.add(v);
+    }
+}
+
+/// The arguments of one multi-row upsert, and each peer's normalized
+/// usernames appended to `names`.
 fn upsert_arguments(
     session: &Arc<str>,
     texts: &Texts,
     chunk: &[&Peer],
     names: &mut Vec<(String, i64)>,
 ) -> Result<SqliteArguments, DbErr> {
-    let mut args = SqliteArguments::default();
-    args.reserve(chunk.len() * COLS.len(), 0);
-    let bind = |e: sqlx::error::BoxDynError| DbErr::Custom(format!("binding a peer: {e}"));
+    let mut row = Bind {
+        session,
+        texts,
+        args: SqliteArguments::default(),
+        error: None,
+    };
+    let width = mtgo_storage_entity::peers::Column::iter().count();
+    row.args.reserve(chunk.len() * width, 0);
     for p in chunk {
         for name in p.normalized_usernames() {
             names.push((name, p.id));
         }
-        // In the order of `COLS`.
-        args.add(Arc::clone(session)).map_err(bind)?;
-        args.add(p.id).map_err(bind)?;
-        args.add(p.peer_type.as_i32()).map_err(bind)?;
-        args.add(p.access_hash).map_err(bind)?;
-        args.add(texts.text(&p.username)).map_err(bind)?;
-        args.add(texts.usernames(&p.usernames)).map_err(bind)?;
-        args.add(texts.text(&p.first_name)).map_err(bind)?;
-        args.add(texts.text(&p.last_name)).map_err(bind)?;
-        args.add(texts.text(&p.phone_number)).map_err(bind)?;
-        args.add(texts.text(&normalize_phone(&p.phone_number)))
-            .map_err(bind)?;
-        args.add(p.is_bot).map_err(bind)?;
-        args.add(p.photo_id).map_err(bind)?;
-        args.add(texts.text(&p.language)).map_err(bind)?;
-        args.add(p.last_updated).map_err(bind)?;
+        write_peer(p, &mut row);
     }
-    debug_assert_eq!(Arguments::len(&args), chunk.len() * COLS.len());
-    Ok(args)
+    if let Some(e) = row.error {
+        return Err(DbErr::Custom(format!("binding a peer: {e}")));
+    }
+    debug_assert_eq!(Arguments::len(&row.args), chunk.len() * width);
+    Ok(row.args)
 }
 
 /// `[id, ...]`: the ids of a batch as JSON.
@@ -151,7 +217,6 @@ impl OrmAdapter {
         peers: &[&Peer],
     ) -> Result<(), DbErr> {
         let inner = &*self.inner;
-        let d = inner.dialect;
         let session = &self.name;
         let texts = Texts::new();
         let mut names: Vec<(String, i64)> = Vec::new();
@@ -159,8 +224,8 @@ impl OrmAdapter {
 
         for chunk in peers.chunks(PEER_CHUNK) {
             let n = chunk.len();
-            let sql = inner.bulk.get(Bulk::UpsertPeers, n, || {
-                d.upsert(TABLE, COLS, KEY, &COLS[2..], n)
+            let sql = inner.texts.get(StatementKind::UpsertPeers, n, || {
+                upsert_peers(DbBackend::Sqlite, n)
             });
             let args = upsert_arguments(session, &texts, chunk, &mut names)?;
             sqlx::query_with::<Sqlite, _>(AssertSqlSafe(sql), args)
@@ -170,15 +235,16 @@ impl OrmAdapter {
         }
 
         // Every username row of the batch: two statements, one JSON each.
+        let sql = &inner.sqlite_peers;
         for (sql, json) in [
-            (DELETE_USERNAMES, ids_json(peers)),
-            (INSERT_USERNAMES, names_json(&names)),
+            (&sql.delete_usernames, ids_json(peers)),
+            (&sql.insert_usernames, names_json(&names)),
         ] {
             let mut args = SqliteArguments::default();
             args.add(Arc::clone(session))
                 .and_then(|()| args.add(json))
                 .map_err(|e| DbErr::Custom(format!("binding usernames: {e}")))?;
-            sqlx::query_with::<Sqlite, _>(sql, args)
+            sqlx::query_with::<Sqlite, _>(AssertSqlSafe(sql.as_str()), args)
                 .execute(&mut *tx)
                 .await
                 .map_err(sqlx_error_to_exec_err)?;

@@ -2,31 +2,24 @@
 //! `mtgo_update_dedup` and `mtgo_durable_updates`.
 
 use super::OrmAdapter;
-use super::sql::Dialect;
+use super::statement::{
+    StatementKind, delete_by, find_by, find_by_primary_key, insert_or_ignore, is_unique_violation,
+    primary_key, row_values, slot, slot_expr, text, upsert_all,
+};
 use crate::error::{Error, Result};
 use crate::store::UpdateStateStore;
 use crate::{ChannelState, DurableUpdate, UpdateState};
 use async_trait::async_trait;
-use mtgo_storage_entity::{channel_state, durable_updates, update_state};
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use mtgo_storage_entity::{channel_state, durable_updates, update_dedup, update_state};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, TransactionTrait,
+};
 
-const STATE: &str = "mtgo_update_state";
-const STATE_COLS: &[&str] = &["session_name", "pts", "qts", "date", "seq"];
-const CHANNEL: &str = "mtgo_channel_state";
-const CHANNEL_COLS: &[&str] = &["session_name", "channel_id", "pts"];
-const DEDUP: &str = "mtgo_update_dedup";
-const DEDUP_COLS: &[&str] = &["session_name", "dedup_key", "seen_at"];
-const DURABLE: &str = "mtgo_durable_updates";
-const DURABLE_COLS: &[&str] = &[
-    "session_name",
-    "id",
-    "payload",
-    "created_at",
-    "attempts",
-    "last_error",
-];
-
+/// The statements of the four tables, in one backend's dialect.
 pub(super) struct Sql {
+    backend: DbBackend,
     save_state: String,
     load_state: String,
     save_channel: String,
@@ -36,41 +29,85 @@ pub(super) struct Sql {
     has_dedup: String,
     prune_dedup: String,
     enqueue: String,
-    load_updates: String,
     delete_update: String,
     mark_failed: String,
     attempts: String,
 }
 
 impl Sql {
-    pub(super) fn new(d: Dialect) -> Self {
-        let s = &["session_name"][..];
-        let mut prune = format!(
-            "DELETE FROM {DEDUP} WHERE {} AND seen_at < ",
-            d.eq_all(s, 1)
-        );
-        d.ph(&mut prune, 2);
-        let mut mark = format!("UPDATE {DURABLE} SET attempts = attempts + 1, last_error = ");
-        d.ph(&mut mark, 1);
-        mark.push_str(" WHERE ");
-        mark.push_str(&d.eq_all(&["session_name", "id"], 2));
+    pub(super) fn new(backend: DbBackend) -> Self {
+        use durable_updates::{Column as Durable, Entity as DurableUpdates};
+        use sea_orm::sea_query::ExprTrait as _;
+        use update_dedup::{Column as Dedup, Entity as UpdateDedup};
         Self {
-            save_state: d.upsert_all(STATE, STATE_COLS, s),
-            load_state: d.select(STATE, STATE_COLS, s),
-            save_channel: d.upsert_all(CHANNEL, CHANNEL_COLS, &CHANNEL_COLS[..2]),
-            load_channel: d.select(CHANNEL, CHANNEL_COLS, &CHANNEL_COLS[..2]),
-            load_channels: d.select(CHANNEL, CHANNEL_COLS, s) + " ORDER BY channel_id",
-            insert_dedup: d.insert_ignore(DEDUP, DEDUP_COLS),
-            has_dedup: d.select(DEDUP, &["seen_at"], &DEDUP_COLS[..2]),
-            prune_dedup: prune,
-            enqueue: d.upsert_all(DURABLE, DURABLE_COLS, &DURABLE_COLS[..2]),
-            // The LIMIT is a literal appended per call: a bound LIMIT makes
-            // SQLite re-plan the statement.
-            load_updates: d.select(DURABLE, DURABLE_COLS, s) + " ORDER BY created_at, id LIMIT ",
-            delete_update: d.delete(DURABLE, &DURABLE_COLS[..2]),
-            mark_failed: mark,
-            attempts: d.select(DURABLE, &["attempts"], &DURABLE_COLS[..2]),
+            backend,
+            save_state: text(backend, &upsert_all::<update_state::Entity>()),
+            load_state: text(
+                backend,
+                &find_by_primary_key::<update_state::Entity>().into_query(),
+            ),
+            save_channel: text(backend, &upsert_all::<channel_state::Entity>()),
+            load_channel: text(
+                backend,
+                &find_by_primary_key::<channel_state::Entity>().into_query(),
+            ),
+            load_channels: text(
+                backend,
+                &find_by::<channel_state::Entity>(&[channel_state::Column::SessionName])
+                    .order_by_asc(channel_state::Column::ChannelId)
+                    .into_query(),
+            ),
+            insert_dedup: text(backend, &insert_or_ignore::<UpdateDedup>(backend)),
+            has_dedup: text(
+                backend,
+                &find_by_primary_key::<UpdateDedup>()
+                    .select_only()
+                    .column(Dedup::SeenAt)
+                    .into_query(),
+            ),
+            prune_dedup: text(
+                backend,
+                &UpdateDedup::delete_many()
+                    .filter(Dedup::SessionName.eq(slot()))
+                    .filter(Dedup::SeenAt.lt(slot()))
+                    .into_query(),
+            ),
+            enqueue: text(backend, &upsert_all::<DurableUpdates>()),
+            delete_update: text(
+                backend,
+                &delete_by::<DurableUpdates>(&primary_key::<DurableUpdates>()),
+            ),
+            mark_failed: text(
+                backend,
+                &DurableUpdates::update_many()
+                    .col_expr(Durable::Attempts, Expr::col(Durable::Attempts).add(1))
+                    .col_expr(Durable::LastError, slot_expr())
+                    .filter(Durable::SessionName.eq(slot()))
+                    .filter(Durable::Id.eq(slot()))
+                    .into_query(),
+            ),
+            attempts: text(
+                backend,
+                &find_by_primary_key::<DurableUpdates>()
+                    .select_only()
+                    .column(Durable::Attempts)
+                    .into_query(),
+            ),
         }
+    }
+
+    /// The first `limit` queued updates, oldest first. The limit is a
+    /// literal (a text per limit, cached) rather than one more parameter.
+    fn load_updates(&self, limit: u64) -> String {
+        use durable_updates::{Column as Durable, Entity as DurableUpdates};
+        text(
+            self.backend,
+            &find_by::<DurableUpdates>(&[Durable::SessionName])
+                .order_by_asc(Durable::CreatedAt)
+                .order_by_asc(Durable::Id)
+                .limit(limit)
+                .into_query(),
+        )
     }
 }
 
@@ -102,13 +139,13 @@ fn decode_update(m: durable_updates::Model) -> DurableUpdate {
 #[async_trait]
 impl UpdateStateStore for OrmAdapter {
     async fn save_update_state(&self, st: &UpdateState) -> Result<()> {
-        let values = vec![
-            self.session_value(),
-            st.pts.into(),
-            st.qts.into(),
-            st.date.into(),
-            st.seq.into(),
-        ];
+        let values = row_values::<update_state::Entity, _>(update_state::Model {
+            session_name: self.name.to_string(),
+            pts: st.pts,
+            qts: st.qts,
+            date: st.date,
+            seq: st.seq,
+        });
         self.exec(&self.inner.update_state.save_state, values)
             .await?;
         Ok(())
@@ -132,7 +169,11 @@ impl UpdateStateStore for OrmAdapter {
     async fn save_channel_pts(&self, channel_id: i64, pts: i32) -> Result<()> {
         self.exec(
             &self.inner.update_state.save_channel,
-            vec![self.session_value(), channel_id.into(), pts.into()],
+            row_values::<channel_state::Entity, _>(channel_state::Model {
+                session_name: self.name.to_string(),
+                channel_id,
+                pts,
+            }),
         )
         .await?;
         Ok(())
@@ -165,13 +206,25 @@ impl UpdateStateStore for OrmAdapter {
 
     async fn insert_dedup_key(&self, key: &str, seen_at: i64) -> Result<bool> {
         check_key("dedup key", key)?;
-        let res = self
-            .exec(
+        let row = update_dedup::Model {
+            session_name: self.name.to_string(),
+            dedup_key: key.to_owned(),
+            seen_at,
+        };
+        match self
+            .inner
+            .db
+            .execute_raw(self.stmt(
                 &self.inner.update_state.insert_dedup,
-                vec![self.session_value(), key.into(), seen_at.into()],
-            )
-            .await?;
-        Ok(res.rows_affected() == 1)
+                row_values::<update_dedup::Entity, _>(row),
+            ))
+            .await
+        {
+            Ok(res) => Ok(res.rows_affected() == 1),
+            // MySQL/MariaDB: a plain insert (see `insert_or_ignore`).
+            Err(e) if is_unique_violation(&e) => Ok(false),
+            Err(e) => Err(self.err(e)),
+        }
     }
 
     async fn has_dedup_key(&self, key: &str) -> Result<bool> {
@@ -196,14 +249,14 @@ impl UpdateStateStore for OrmAdapter {
 
     async fn enqueue_update(&self, u: &DurableUpdate) -> Result<()> {
         check_key("durable update id", &u.id)?;
-        let values = vec![
-            self.session_value(),
-            u.id.clone().into(),
-            u.payload.clone().into(),
-            u.created_at.into(),
-            i64::from(u.attempts).into(),
-            u.last_error.clone().into(),
-        ];
+        let values = row_values::<durable_updates::Entity, _>(durable_updates::Model {
+            session_name: self.name.to_string(),
+            id: u.id.clone(),
+            payload: u.payload.clone(),
+            created_at: u.created_at,
+            attempts: i64::from(u.attempts),
+            last_error: u.last_error.clone(),
+        });
         self.exec(&self.inner.update_state.enqueue, values).await?;
         Ok(())
     }
@@ -213,7 +266,9 @@ impl UpdateStateStore for OrmAdapter {
             return Ok(Vec::new());
         }
         let limit = limit.min(i64::MAX as usize);
-        let sql = format!("{}{limit}", self.inner.update_state.load_updates);
+        let sql = self.inner.texts.get(StatementKind::LoadUpdates, limit, || {
+            self.inner.update_state.load_updates(limit as u64)
+        });
         Ok(self
             .all::<durable_updates::Model>(&sql, vec![self.session_value()])
             .await?
