@@ -98,6 +98,20 @@ pub enum Error {
     #[error("serialization error")]
     Serialization(#[from] serde_json::Error),
 
+    /// The database lacks the schema this version of the crate reads and
+    /// writes (no tables yet, or migrations not applied), and the store was
+    /// opened without migrating. Nothing was changed.
+    #[error(
+        "the {backend} database is not at the current schema ({reason}); \
+         run `mtgo-storage migrate up --url <url>` (or `OrmAdapter::migrate`) first"
+    )]
+    SchemaNotCurrent {
+        /// The database.
+        backend: &'static str,
+        /// What is missing or unknown: the migrations not applied.
+        reason: String,
+    },
+
     /// The store was closed; no further operations are possible.
     #[error("the {backend} store is closed")]
     Closed {

@@ -14,6 +14,7 @@
 //! As a binary: `mtgo-storage-migration up|down|status|fresh -u URL`
 //! (`DATABASE_URL` is read when `-u` is absent).
 
+pub use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
 
 mod columns;

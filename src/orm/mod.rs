@@ -2,10 +2,16 @@
 //! MySQL/MariaDB (the spec's GORM adapter).
 //!
 //! The schema is the one of the `mtgo-storage-migration` crate (tables
-//! `mtgo_*`, every primary key starting with the session name); rows decode
-//! into the entities of `mtgo-storage-entity`. Writes are hand-built
-//! statements, each built once: `save_peers` is one transaction of
-//! multi-row upserts, chunked under every database's bind-parameter limit.
+//! `mtgo_*`, every primary key starting with the session name). Every
+//! statement is built from the entities of `mtgo-storage-entity` with
+//! SeaORM's query API and sea-query (`Entity::find().filter(..)`,
+//! `Query::insert()` with `OnConflict`, `delete_many`, `update_many`), in
+//! the connection's dialect, once per adapter (or per batch size); each call
+//! binds new values to the same text, so the driver's prepared-statement
+//! cache is reused. Rows decode into the entities' models. `save_peers` is
+//! one transaction of multi-row upserts, chunked under every database's
+//! bind-parameter limit. Each table's statements and conversions live in
+//! one file of this module (`sessions.rs`, `peers.rs`, ...).
 //!
 //! ```no_run
 //! # async fn run() -> mtgo_storage::Result<()> {
@@ -196,6 +202,74 @@ impl OrmAdapter {
                 ),
             )),
         }
+    }
+
+    /// Connects to `url` as [`OrmAdapter::open`] does, without creating or
+    /// changing anything: a SQLite file must exist, and every database must
+    /// already be at the current schema ([`OrmAdapter::check_schema`]). For
+    /// tools that only read.
+    ///
+    /// # Errors
+    /// [`Error::SchemaNotCurrent`] when migrations are missing;
+    /// [`Error::Io`] when a SQLite file does not exist; otherwise as
+    /// [`OrmAdapter::open`].
+    pub async fn open_existing(url: &str) -> Result<Self> {
+        let scheme = url.split(':').next().unwrap_or_default();
+        match scheme {
+            #[cfg(feature = "sqlite")]
+            "sqlite" => sqlite::open_existing_url(url).await,
+            #[cfg(feature = "postgres")]
+            "postgres" | "postgresql" => postgres::open_existing(url).await,
+            #[cfg(feature = "mysql")]
+            "mysql" | "mariadb" => mysql::open_existing(url).await,
+            other => Err(Error::invalid(
+                "database url",
+                format!(
+                    "scheme {other:?} is not supported (enabled: {})",
+                    enabled_schemes()
+                ),
+            )),
+        }
+    }
+
+    /// Checks, changing nothing, that every migration of [`Migrator`] is
+    /// applied to the database (it reads the `mtgo_seaql_migrations` table,
+    /// and never creates it).
+    ///
+    /// # Errors
+    /// [`Error::SchemaNotCurrent`] naming the missing migrations (all of
+    /// them in a database that has none of our tables) or a migration
+    /// applied by a newer version of this crate; [`Error::Backend`] when the
+    /// database cannot be read.
+    pub async fn check_schema(&self) -> Result<()> {
+        let statuses = Migrator::get_migration_with_status_read_only(&self.inner.db)
+            .await
+            .map_err(|e| match e {
+                // A migration recorded in the database that this crate
+                // does not know: the database is newer than the crate.
+                DbErr::Custom(reason) => Error::SchemaNotCurrent {
+                    backend: self.inner.backend_name,
+                    reason,
+                },
+                e => self.err(e),
+            })?;
+        let pending: Vec<String> = statuses
+            .iter()
+            .filter(|m| m.status() == mtgo_storage_migration::MigrationStatus::Pending)
+            .map(|m| m.name().to_owned())
+            .collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let reason = if pending.len() == statuses.len() {
+            "none of its migrations are applied".to_owned()
+        } else {
+            format!("migrations not applied: {}", pending.join(", "))
+        };
+        Err(Error::SchemaNotCurrent {
+            backend: self.inner.backend_name,
+            reason,
+        })
     }
 
     /// Applies the pending migrations of [`Migrator`] (creating the

@@ -17,6 +17,25 @@ pub const POOL_SIZE: u32 = 8;
 /// [`Error::Backend`] for a malformed URL or when connecting or migrating
 /// fails.
 pub async fn open(url: &str) -> Result<OrmAdapter> {
+    let adapter = connect(url).await?;
+    adapter.migrate().await?;
+    Ok(adapter)
+}
+
+/// Connects to `url` as [`open`] does, without creating or changing
+/// anything: the database must already be at the current schema.
+///
+/// # Errors
+/// [`Error::SchemaNotCurrent`] when migrations are missing (nothing was
+/// changed); [`Error::Backend`] for a malformed URL or when connecting
+/// fails.
+pub async fn open_existing(url: &str) -> Result<OrmAdapter> {
+    let adapter = connect(url).await?;
+    adapter.check_schema().await?;
+    Ok(adapter)
+}
+
+async fn connect(url: &str) -> Result<OrmAdapter> {
     let err = |e| Error::backend("postgres", e);
     let options = PgConnectOptions::from_str(url)
         .map_err(err)?
@@ -28,7 +47,7 @@ pub async fn open(url: &str) -> Result<OrmAdapter> {
         .connect_with(options)
         .await
         .map_err(err)?;
-    let adapter = OrmAdapter::new(SqlxPostgresConnector::from_sqlx_postgres_pool(pool));
-    adapter.migrate().await?;
-    Ok(adapter)
+    Ok(OrmAdapter::new(
+        SqlxPostgresConnector::from_sqlx_postgres_pool(pool),
+    ))
 }

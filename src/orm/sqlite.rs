@@ -69,6 +69,58 @@ pub async fn open_url(url: &str) -> Result<OrmAdapter> {
     open_file(options).await
 }
 
+/// Opens the existing SQLite file at `path` (settings as in [`open`])
+/// without creating or changing its schema: the file must exist and be at
+/// the current schema.
+///
+/// # Errors
+/// [`Error::Io`] (`NotFound`) when there is no file at `path`;
+/// [`Error::SchemaNotCurrent`] when migrations are missing (nothing was
+/// changed); [`Error::Backend`] when connecting fails.
+pub async fn open_existing(path: impl AsRef<Path>) -> Result<OrmAdapter> {
+    open_existing_with(SqliteConnectOptions::new().filename(path.as_ref())).await
+}
+
+/// Opens a `sqlite:` URL of an existing file as [`open_existing`] does.
+///
+/// # Errors
+/// As [`open_existing`]; [`Error::InvalidInput`] for an in-memory URL (an
+/// in-memory database never exists before it is opened).
+pub async fn open_existing_url(url: &str) -> Result<OrmAdapter> {
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        return Err(Error::invalid(
+            "database url",
+            "an in-memory SQLite database holds nothing before it is opened",
+        ));
+    }
+    open_existing_with(SqliteConnectOptions::from_str(url).map_err(err)?).await
+}
+
+async fn open_existing_with(options: SqliteConnectOptions) -> Result<OrmAdapter> {
+    let path = options.get_filename();
+    if !path.is_file() {
+        return Err(Error::Io(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("no SQLite file at {}", path.display()),
+        )));
+    }
+    // The schema is read on a read-only connection first, so a file that is
+    // not (yet) ours is left exactly as it was, not even switched to WAL.
+    let probe = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options.clone().read_only(true))
+        .await
+        .map_err(err)?;
+    let checked = OrmAdapter::new(SqlxSqliteConnector::from_sqlx_sqlite_pool(probe.clone()))
+        .check_schema()
+        .await;
+    probe.close().await;
+    checked?;
+    Ok(OrmAdapter::new(SqlxSqliteConnector::from_sqlx_sqlite_pool(
+        file_pool(options).await?,
+    )))
+}
+
 /// Creates `path` with mode `0600` if it does not exist yet.
 fn create_private(path: &Path) -> Result<()> {
     let mut options = std::fs::OpenOptions::new();
@@ -86,6 +138,11 @@ fn create_private(path: &Path) -> Result<()> {
 }
 
 async fn open_file(options: SqliteConnectOptions) -> Result<OrmAdapter> {
+    finish(file_pool(options).await?).await
+}
+
+/// A pool on an existing file with the settings of [`open`].
+async fn file_pool(options: SqliteConnectOptions) -> Result<sqlx::SqlitePool> {
     let options = options
         .create_if_missing(false)
         .journal_mode(SqliteJournalMode::Wal)
@@ -93,14 +150,13 @@ async fn open_file(options: SqliteConnectOptions) -> Result<OrmAdapter> {
         .busy_timeout(BUSY_TIMEOUT)
         .pragma("temp_store", "MEMORY")
         .pragma("cache_size", format!("-{PAGE_CACHE_KIB}"));
-    let pool = SqlitePoolOptions::new()
+    SqlitePoolOptions::new()
         .max_connections(POOL_SIZE)
         .min_connections(1)
         .test_before_acquire(false)
         .connect_with(options)
         .await
-        .map_err(err)?;
-    finish(pool).await
+        .map_err(err)
 }
 
 async fn open_memory(options: SqliteConnectOptions) -> Result<OrmAdapter> {

@@ -13,7 +13,9 @@
 //!   binding them.
 //!
 //! Like the generic path it is one transaction, written in ascending id
-//! order, with the SQL text of each chunk size built once. Its statements
+//! order, with the SQL text of each chunk size built once by sea-query (the
+//! `json_each` statements too), and the row's values written column by
+//! column in the entity's order (`peers::write_peer`). Its statements
 //! bypass SeaORM, so a metric callback set on the connection
 //! (`DatabaseConnection::set_metric_callback`) does not see them.
 

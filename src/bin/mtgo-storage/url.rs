@@ -1,7 +1,8 @@
 //! Backend URLs: `memory:`, `sqlite://PATH`, `postgres://…`, `mysql://…`,
 //! `mongodb://…/DB`, `redis://…`, opened as a `Box<dyn Adapter>` (SQL
 //! databases are migrated on open). Commands that only read open theirs
-//! with [`open_existing`], which never creates a SQLite file.
+//! with [`open_existing`], which never creates a SQLite file nor a table:
+//! a SQL database must already be at the current schema.
 
 use crate::output::{CliError, redact_url, register_secret, url_passwords};
 use mtgo_storage::Adapter;
@@ -115,10 +116,23 @@ fn strip_scheme<'a>(url: &'a str, lower: &str, schemes: &[&str]) -> Option<&'a s
 /// A bad URL, or the backend's error when it cannot connect (with the URL's
 /// password masked).
 pub async fn open(url: &str, session: &str) -> Result<Box<dyn Adapter>, CliError> {
+    open_as(url, session, Open::Migrate).await
+}
+
+/// Whether opening a SQL database may create or migrate its schema.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Open {
+    /// Apply the pending migrations (commands that write).
+    Migrate,
+    /// Change nothing; the schema must be current (commands that only read).
+    Existing,
+}
+
+async fn open_as(url: &str, session: &str, mode: Open) -> Result<Box<dyn Adapter>, CliError> {
     let backend = Backend::parse(url)?;
     let shown = redact_url(url);
     let limit = connect_timeout();
-    let adapter = tokio::time::timeout(limit, open_backend(&backend))
+    let adapter = tokio::time::timeout(limit, open_backend(&backend, mode))
         .await
         .map_err(|_| {
             CliError::new(format!(
@@ -132,10 +146,12 @@ pub async fn open(url: &str, session: &str) -> Result<Box<dyn Adapter>, CliError
 
 /// Opens the backend at `url` as [`open`] does, for a command that only
 /// reads it: a SQLite file that does not exist is an error rather than a
-/// new, empty database (a mistyped path would otherwise read as empty).
+/// new, empty database (a mistyped path would otherwise read as empty), and
+/// a SQL database is neither created nor migrated.
 ///
 /// # Errors
-/// As [`open`], and a SQLite path with no file.
+/// As [`open`], a SQLite path with no file, and a SQL database that is not
+/// at the current schema (the message names `mtgo-storage migrate up`).
 pub async fn open_existing(url: &str, session: &str) -> Result<Box<dyn Adapter>, CliError> {
     if let Backend::Sqlite(path) = Backend::parse(url)?
         && path != ":memory:"
@@ -146,7 +162,7 @@ pub async fn open_existing(url: &str, session: &str) -> Result<Box<dyn Adapter>,
             redact_url(url)
         )));
     }
-    open(url, session).await
+    open_as(url, session, Open::Existing).await
 }
 
 static CONNECT_TIMEOUT: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
@@ -164,13 +180,17 @@ pub fn connect_timeout() -> Duration {
         .unwrap_or(Duration::from_secs(10))
 }
 
-async fn open_backend(backend: &Backend) -> mtgo_storage::Result<Box<dyn Adapter>> {
+async fn open_backend(backend: &Backend, mode: Open) -> mtgo_storage::Result<Box<dyn Adapter>> {
     use mtgo_storage::orm;
+    let existing = mode == Open::Existing;
     Ok(match backend {
         Backend::Memory => Box::new(mtgo_storage::MemoryAdapter::new()),
         Backend::Sqlite(path) if path == ":memory:" => Box::new(orm::sqlite::memory().await?),
+        Backend::Sqlite(path) if existing => Box::new(orm::sqlite::open_existing(path).await?),
         Backend::Sqlite(path) => Box::new(orm::sqlite::open(path).await?),
+        Backend::Postgres(url) if existing => Box::new(orm::postgres::open_existing(url).await?),
         Backend::Postgres(url) => Box::new(orm::postgres::open(url).await?),
+        Backend::Mysql(url) if existing => Box::new(orm::mysql::open_existing(url).await?),
         Backend::Mysql(url) => Box::new(orm::mysql::open(url).await?),
         Backend::Mongo { uri, database } => {
             Box::new(mtgo_storage::mongo::open(uri, database).await?)
