@@ -100,4 +100,8 @@ impl ConversationStore for OrmAdapter {
             .map(decode)
             .collect())
     }
+
+    async fn restore_conversation(&self, c: &Conversation) -> Result<()> {
+        super::go_era::restore_conversation(self, c).await
+    }
 }

@@ -22,6 +22,7 @@
 
 mod conversations;
 mod dc_auth;
+mod go_era;
 #[cfg(feature = "mysql")]
 pub mod mysql;
 mod peers;
@@ -202,9 +203,12 @@ impl OrmAdapter {
     /// ([`MYSQL_MIGRATION_LOCK`]), each lock held on a connection of its own.
     ///
     /// # Errors
+    /// [`Error::GoStore`] when the database holds the Go GORM adapter's
+    /// tables under our names (nothing is changed);
     /// [`Error::Backend`] when a migration fails or the lock cannot be
     /// taken.
     pub async fn migrate(&self) -> Result<()> {
+        go_era::refuse_go_tables(&self.inner.db).await?;
         let _guard = MIGRATE_LOCK.lock().await;
         let lock = self.lock_schema().await?;
         let result = Migrator::up(&self.inner.db, None)
