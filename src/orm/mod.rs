@@ -208,7 +208,7 @@ impl OrmAdapter {
     /// [`Error::Backend`] when a migration fails or the lock cannot be
     /// taken.
     pub async fn migrate(&self) -> Result<()> {
-        go_era::refuse_go_tables(&self.inner.db).await?;
+        crate::go::sql::refuse_go_tables(&self.inner.db).await?;
         let _guard = MIGRATE_LOCK.lock().await;
         let lock = self.lock_schema().await?;
         let result = Migrator::up(&self.inner.db, None)
