@@ -7,7 +7,17 @@
 //! conversations keyed by chat and user only. Those belong to one account,
 //! filed under the name the caller gives; the update collections carry Go's
 //! `session_id`. Documents of this crate (they have a `session` field) are
-//! skipped. Numbers are read whatever BSON type Go's driver chose (`int` is
+//! skipped.
+//!
+//! The Go adapter writes conversations, update state, channel pts, dedup
+//! keys and durable updates with `ReplaceOne(filter, doc, upsert)`, and a
+//! replacement upsert stores the replacement document only: the filter's
+//! fields (`chat_id`, `user_id`, `session_id`, `channel_id`, `dedup_key`,
+//! `id`) are not in the documents it inserts, so the Go code cannot find them
+//! again either. Such a document cannot be attributed to a chat, session or
+//! id: it is left out and listed in [`GoMongo::skipped`]. Its session
+//! document lacks the DC id for the same kind of reason (`SaveSession` never
+//! writes the `dc_id` that `LoadSession` reads): it arrives as DC 0. Numbers are read whatever BSON type Go's driver chose (`int` is
 //! Int32 when it fits, Int64 otherwise).
 
 use super::{GoPeer, GoSession, GoSessionRow, Sessions, bad_row, durable, fit};
@@ -93,6 +103,34 @@ async fn all(db: &Database, collection: &str) -> Result<Vec<Document>> {
         .map_err(|e| Error::backend("mongodb", e))
 }
 
+/// What [`read`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GoMongo {
+    /// Every session with something to carry.
+    pub sessions: Vec<GoSession>,
+    /// Documents left out, one line each (collection, `_id`, why).
+    pub skipped: Vec<String>,
+}
+
+/// Whether every key field is in the document; otherwise notes it skipped.
+fn keyed(d: &Document, collection: &str, keys: &[&str], skipped: &mut Vec<String>) -> bool {
+    let missing: Vec<&str> = keys
+        .iter()
+        .copied()
+        .filter(|k| !d.contains_key(*k))
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    skipped.push(format!(
+        "collection {collection}, _id {}: no {} (the Go adapter's replace-upsert left it out; \
+         Go cannot read this document either)",
+        d.get("_id").map(ToString::to_string).unwrap_or_default(),
+        missing.join(", ")
+    ));
+    false
+}
+
 /// Reads everything the Go MongoDB adapter wrote in `db`. Its session,
 /// peers and conversations (which carry no session name) are filed under
 /// `account`, as is an empty Go `session_id`.
@@ -100,8 +138,9 @@ async fn all(db: &Database, collection: &str) -> Result<Vec<Document>> {
 /// # Errors
 /// [`Error::Corrupt`] naming the collection and document that cannot be
 /// carried; [`Error::Backend`] when a read fails.
-pub async fn read(db: &Database, account: &str) -> Result<Vec<GoSession>> {
+pub async fn read(db: &Database, account: &str) -> Result<GoMongo> {
     let mut out = Sessions::new(account);
+    let mut skipped = Vec::new();
 
     if let Some(d) = all(db, "sessions").await?.first() {
         let doc = Doc {
@@ -160,6 +199,9 @@ pub async fn read(db: &Database, account: &str) -> Result<Vec<GoSession>> {
     }
 
     for d in &all(db, "conversations").await? {
+        if !keyed(d, "conversations", &["chat_id", "user_id"], &mut skipped) {
+            continue;
+        }
         let mut doc = Doc {
             d,
             place: "collection conversations".into(),
@@ -180,6 +222,9 @@ pub async fn read(db: &Database, account: &str) -> Result<Vec<GoSession>> {
     }
 
     for d in &all(db, "update_state").await? {
+        if !keyed(d, "update_state", &["session_id"], &mut skipped) {
+            continue;
+        }
         let mut doc = Doc {
             d,
             place: "collection update_state".into(),
@@ -197,6 +242,14 @@ pub async fn read(db: &Database, account: &str) -> Result<Vec<GoSession>> {
     }
 
     for d in &all(db, "channel_update_state").await? {
+        if !keyed(
+            d,
+            "channel_update_state",
+            &["session_id", "channel_id"],
+            &mut skipped,
+        ) {
+            continue;
+        }
         let mut doc = Doc {
             d,
             place: "collection channel_update_state".into(),
@@ -212,6 +265,14 @@ pub async fn read(db: &Database, account: &str) -> Result<Vec<GoSession>> {
     }
 
     for d in &all(db, "update_dedup").await? {
+        if !keyed(
+            d,
+            "update_dedup",
+            &["session_id", "dedup_key"],
+            &mut skipped,
+        ) {
+            continue;
+        }
         let mut doc = Doc {
             d,
             place: "collection update_dedup".into(),
@@ -225,6 +286,9 @@ pub async fn read(db: &Database, account: &str) -> Result<Vec<GoSession>> {
     }
 
     for d in &all(db, "durable_updates").await? {
+        if !keyed(d, "durable_updates", &["session_id", "id"], &mut skipped) {
+            continue;
+        }
         let mut doc = Doc {
             d,
             place: "collection durable_updates".into(),
@@ -244,5 +308,8 @@ pub async fn read(db: &Database, account: &str) -> Result<Vec<GoSession>> {
         )?;
         out.get(&go_name).queue.push(update);
     }
-    Ok(out.finish())
+    Ok(GoMongo {
+        sessions: out.finish(),
+        skipped,
+    })
 }

@@ -164,7 +164,11 @@ async fn read_source(args: &Args) -> Result<Vec<GoSession>, ReadError> {
             let db = tokio::time::timeout(url::connect_timeout(), go::mongo::connect(&uri, &database))
                 .await
                 .map_err(|_| CliError::new(format!("cannot open {shown}: no connection")))??;
-            Ok(go::mongo::read(&db, &args.session).await?)
+            let found = go::mongo::read(&db, &args.session).await?;
+            for line in &found.skipped {
+                eprintln!("not carried: {line}");
+            }
+            Ok(found.sessions)
         }
         Backend::Memory => Err(CliError::new(
             "memory: cannot hold a Go store; name the database, Redis or MongoDB the Go package wrote",
