@@ -103,7 +103,7 @@ pub enum Error {
     #[error(
         "found {found}: this crate does not read or migrate the Go package's store in place; \
          move its data with `mtgo-storage go-import --from URL --to URL` into another database \
-         (README, \"Coming from the Go package\")"
+         (README, \"Your data\")"
     )]
     GoStore {
         /// What was found (a table or collection and why it is the Go one).
