@@ -234,6 +234,12 @@ impl<A: Adapter> ConversationStore for AdapterStorage<A> {
             .load_conversations()
             .await
     }
+
+    async fn restore_conversation(&self, conversation: &Conversation) -> Result<()> {
+        self.conversation_store("restore_conversation")?
+            .restore_conversation(conversation)
+            .await
+    }
 }
 
 #[async_trait]

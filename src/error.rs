@@ -112,6 +112,18 @@ pub enum Error {
         reason: String,
     },
 
+    /// The store holds what the Go package (`github.com/mtgo-labs/storage`)
+    /// wrote where this crate's schema would go; it is not used in place.
+    #[error(
+        "found {found}: this crate does not read or migrate the Go package's store in place; \
+         move its data with `mtgo-storage go-import --from URL --to URL` into another database \
+         (README, \"Your data\")"
+    )]
+    GoStore {
+        /// What was found (a table or collection and why it is the Go one).
+        found: String,
+    },
+
     /// The store was closed; no further operations are possible.
     #[error("the {backend} store is closed")]
     Closed {

@@ -7,6 +7,7 @@ mod bridge;
 #[cfg(feature = "cache")]
 mod cache;
 mod error;
+pub mod go;
 pub mod json;
 mod memory;
 #[cfg(feature = "mongodb")]

@@ -226,6 +226,16 @@ impl ConversationStore for MemoryAdapter {
                 .unwrap_or_default()
         }))
     }
+
+    async fn restore_conversation(&self, conversation: &Conversation) -> Result<()> {
+        self.write(|d| {
+            d.conversations.insert(
+                (conversation.chat_id, conversation.user_id),
+                conversation.clone(),
+            )
+        });
+        Ok(())
+    }
 }
 
 #[async_trait]

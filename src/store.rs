@@ -125,6 +125,18 @@ pub trait ConversationStore: Send + Sync {
     /// # Errors
     /// [`crate::Error::Backend`] when the store fails.
     async fn load_conversations(&self) -> Result<Vec<Conversation>>;
+
+    /// Saves a conversation keyed by (`chat_id`, `user_id`) exactly as
+    /// given, its `created_at` and `updated_at` included, replacing a stored
+    /// one: for imports and copies, which must keep the original times.
+    ///
+    /// # Errors
+    /// [`crate::Error::Unsupported`] from a store that does not implement it
+    /// (the default); [`crate::Error::Backend`] when the store fails.
+    async fn restore_conversation(&self, conversation: &Conversation) -> Result<()> {
+        let _ = conversation;
+        Err(crate::Error::unsupported("restore_conversation", "custom"))
+    }
 }
 
 /// Authorization keys of the data centers other than (or besides) the home DC.

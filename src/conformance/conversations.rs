@@ -97,3 +97,29 @@ pub async fn conversation_created_at_kept_updated_at_moves(adapter: Arc<dyn Adap
     );
     assert_eq!((second.step, second.data.len()), (2, 0));
 }
+
+/// `restore_conversation` writes a conversation exactly as given, both times
+/// included, and replaces a stored one whole.
+pub async fn conversation_restore_keeps_times(adapter: Arc<dyn Adapter>) {
+    let store = store(adapter.conversations(), "conversations");
+    let mut conv = conversation(3, 4, 7);
+    conv.created_at = 1_600_000_000;
+    conv.updated_at = 1_600_000_500;
+    store.restore_conversation(&conv).await.unwrap();
+    assert_eq!(
+        store.load_conversation(3, 4).await.unwrap(),
+        Some(conv.clone())
+    );
+
+    store.save_conversation(&conv).await.unwrap();
+    conv.step = 8;
+    conv.data = Vec::new();
+    conv.created_at = 1_500_000_000;
+    conv.updated_at = 1_500_000_001;
+    store.restore_conversation(&conv).await.unwrap();
+    assert_eq!(
+        store.load_conversation(3, 4).await.unwrap(),
+        Some(conv.clone())
+    );
+    assert_eq!(store.load_conversations().await.unwrap(), vec![conv]);
+}

@@ -83,6 +83,7 @@ macro_rules! conformance_tests {
             conversation_absent_is_none,
             conversation_round_trips,
             conversation_created_at_kept_updated_at_moves,
+            conversation_restore_keeps_times,
             dc_auth_is_kept_per_dc,
             update_state_round_trips,
             channel_pts_one_and_all,

@@ -38,6 +38,32 @@ impl ConversationStore for MongoAdapter {
         Ok(())
     }
 
+    /// One upsert replacing every field, both times included.
+    async fn restore_conversation(&self, conversation: &Conversation) -> Result<()> {
+        let coll = &self.colls()?.conversations;
+        let filter = doc! {
+            SESSION: &self.name,
+            "chat_id": conversation.chat_id,
+            "user_id": conversation.user_id,
+        };
+        let update = doc! {
+            "$set": {
+                "name": &conversation.name,
+                "step": conversation.step,
+                "data": binary(&conversation.data),
+                "created_at": conversation.created_at,
+                "updated_at": conversation.updated_at,
+            },
+        };
+        retry_write("session_chat_user_unique", || {
+            coll.update_one(filter.clone(), update.clone())
+                .upsert(true)
+                .into_future()
+        })
+        .await?;
+        Ok(())
+    }
+
     async fn load_conversation(&self, chat_id: i64, user_id: i64) -> Result<Option<Conversation>> {
         let found = self
             .colls()?

@@ -43,6 +43,7 @@ impl Collections {
     /// exists with the same keys and options is a no-op, so this runs on
     /// every open.
     pub(crate) async fn create_indexes(&self) -> Result<()> {
+        self.refuse_go_documents().await?;
         unique(&self.sessions, "session_unique", doc! { SESSION: 1 }).await?;
         self.peers
             .create_indexes([
@@ -88,6 +89,40 @@ impl Collections {
                 ),
             ])
             .await?;
+        Ok(())
+    }
+}
+
+impl Collections {
+    /// Refuses a database where our indexes were never created and a
+    /// collection of ours holds the Go MongoDB adapter's documents (they
+    /// have no session field): our unique indexes would fail over them, and
+    /// reads would miss them.
+    async fn refuse_go_documents(&self) -> Result<()> {
+        let ours = self.peers.list_index_names().await.unwrap_or_default();
+        if ours.iter().any(|n| n == PEERS_UNIQUE) {
+            return Ok(());
+        }
+        for (name, coll) in [
+            ("sessions", &self.sessions),
+            ("peers", &self.peers),
+            ("conversations", &self.conversations),
+            ("update_state", &self.update_state),
+            ("update_dedup", &self.update_dedup),
+            ("durable_updates", &self.durable_updates),
+        ] {
+            let go = coll
+                .find_one(doc! { SESSION: { "$exists": false } })
+                .await?;
+            if go.is_some() {
+                return Err(crate::Error::GoStore {
+                    found: format!(
+                        "collection {name} of the Go MongoDB adapter (documents without a \
+                         {SESSION:?} field)"
+                    ),
+                });
+            }
+        }
         Ok(())
     }
 }

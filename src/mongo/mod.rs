@@ -62,6 +62,7 @@ mod peers;
 mod session;
 mod update_state;
 
+pub(crate) use documents::SESSION as SESSION_FIELD;
 pub use error::{BatchWriteError, PeerWriteFailure};
 pub use mongodb::Database;
 

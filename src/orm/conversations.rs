@@ -2,7 +2,7 @@
 
 use super::OrmAdapter;
 use super::statement::{
-    delete_by, find_by, find_by_primary_key, primary_key, row_values, text, upsert,
+    delete_by, find_by, find_by_primary_key, primary_key, row_values, text, upsert, upsert_all,
 };
 use crate::error::Result;
 use crate::store::ConversationStore;
@@ -14,6 +14,8 @@ use sea_orm::{DbBackend, QueryOrder, QueryTrait};
 /// The statements of this table, in one backend's dialect.
 pub(super) struct Sql {
     save: String,
+    /// An upsert of every column, times included (imports).
+    restore: String,
     load: String,
     delete: String,
     load_all: String,
@@ -25,6 +27,7 @@ impl Sql {
         let update = [Column::Name, Column::Step, Column::Data, Column::UpdatedAt];
         Self {
             save: text(backend, &upsert::<Entity>(1, &update)),
+            restore: text(backend, &upsert_all::<Entity>()),
             load: text(backend, &find_by_primary_key::<Entity>().into_query()),
             delete: text(backend, &delete_by::<Entity>(&primary_key::<Entity>())),
             load_all: text(
@@ -50,19 +53,28 @@ fn decode(m: Model) -> Conversation {
     }
 }
 
+/// The row of `c`, with the times it carries.
+fn encode(session_name: &str, c: &Conversation) -> Model {
+    Model {
+        session_name: session_name.to_owned(),
+        chat_id: c.chat_id,
+        user_id: c.user_id,
+        name: c.name.clone(),
+        step: c.step,
+        data: c.data.clone(),
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+    }
+}
+
 #[async_trait]
 impl ConversationStore for OrmAdapter {
     async fn save_conversation(&self, c: &Conversation) -> Result<()> {
         let now = unix_now();
         let row = Model {
-            session_name: self.name.to_string(),
-            chat_id: c.chat_id,
-            user_id: c.user_id,
-            name: c.name.clone(),
-            step: c.step,
-            data: c.data.clone(),
             created_at: now,
             updated_at: now,
+            ..encode(&self.name, c)
         };
         let values = row_values::<Entity, _>(row);
         self.exec(&self.inner.conversations.save, values).await?;
@@ -98,5 +110,11 @@ impl ConversationStore for OrmAdapter {
             .into_iter()
             .map(decode)
             .collect())
+    }
+
+    async fn restore_conversation(&self, c: &Conversation) -> Result<()> {
+        let values = row_values::<Entity, _>(encode(&self.name, c));
+        self.exec(&self.inner.conversations.restore, values).await?;
+        Ok(())
     }
 }

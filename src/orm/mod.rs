@@ -262,6 +262,9 @@ impl OrmAdapter {
             return Ok(());
         }
         let reason = if pending.len() == statuses.len() {
+            // The Go package's tables where ours would be: say so, rather
+            // than asking for a migration that would refuse them.
+            crate::go::sql::refuse_go_tables(&self.inner.db).await?;
             "none of its migrations are applied".to_owned()
         } else {
             format!("migrations not applied: {}", pending.join(", "))
@@ -280,9 +283,12 @@ impl OrmAdapter {
     /// ([`MYSQL_MIGRATION_LOCK`]), each lock held on a connection of its own.
     ///
     /// # Errors
+    /// [`Error::GoStore`] when the database holds the Go GORM adapter's
+    /// tables under our names (nothing is changed);
     /// [`Error::Backend`] when a migration fails or the lock cannot be
     /// taken.
     pub async fn migrate(&self) -> Result<()> {
+        crate::go::sql::refuse_go_tables(&self.inner.db).await?;
         let _guard = MIGRATE_LOCK.lock().await;
         let lock = self.lock_schema().await?;
         let result = Migrator::up(&self.inner.db, None)

@@ -1,6 +1,6 @@
 //! [`ConversationStore`]: one hash per conversation and an index set.
 
-use super::scripts::{LOAD_CONVERSATIONS, SAVE_CONVERSATION};
+use super::scripts::{LOAD_CONVERSATIONS, RESTORE_CONVERSATION, SAVE_CONVERSATION};
 use super::{RedisAdapter, keys, parse_num};
 use crate::error::{Error, Result};
 use crate::store::ConversationStore;
@@ -55,6 +55,30 @@ impl ConversationStore for RedisAdapter {
                 conversation.chat_id,
                 conversation.user_id,
             ))
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    /// One Lua script, as `save_conversation`, writing both times as given.
+    async fn restore_conversation(&self, conversation: &Conversation) -> Result<()> {
+        let mut conn = self.conn()?;
+        let _: i64 = RESTORE_CONVERSATION
+            .key(self.keys.conversation_ids())
+            .key(
+                self.keys
+                    .conversation(conversation.chat_id, conversation.user_id),
+            )
+            .arg(conversation.created_at)
+            .arg(conversation.name.as_str())
+            .arg(conversation.step)
+            .arg(conversation.data.as_slice())
+            .arg(self.options.conversation_ttl_ms)
+            .arg(keys::conversation_member(
+                conversation.chat_id,
+                conversation.user_id,
+            ))
+            .arg(conversation.updated_at)
             .invoke_async(&mut conn)
             .await?;
         Ok(())

@@ -183,6 +183,29 @@ return 0
     ))
 });
 
+/// Writes a conversation with the times given: as [`SAVE_CONVERSATION`],
+/// with `ARGV[1]` its `created_at` and `ARGV[7]` its `updated_at`, both
+/// written whether or not the conversation exists.
+pub(crate) static RESTORE_CONVERSATION: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(concat!(
+        "#!lua",
+        touch_fn!(),
+        r#"
+local ttl = tonumber(ARGV[5])
+redis.call('HSET', KEYS[2], 'c', ARGV[1], 'n', ARGV[2], 's', ARGV[3], 'd', ARGV[4], 'u', ARGV[7])
+if ttl > 0 then
+  redis.call('PEXPIRE', KEYS[2], ttl)
+else
+  redis.call('PERSIST', KEYS[2])
+end
+local created = redis.call('EXISTS', KEYS[1]) == 0
+redis.call('SADD', KEYS[1], ARGV[6])
+touch(KEYS[1], created, ttl)
+return 0
+"#
+    ))
+});
+
 /// Every conversation of the session as `{member, name, step, data,
 /// created_at, updated_at}`. `KEYS[1]` the conversation index set;
 /// `ARGV[1]` the key base. Members of expired conversations are removed.

@@ -38,27 +38,34 @@ pub struct Args {
     all: bool,
 }
 
-/// Everything stored for one session name.
+/// Everything stored for one session name (also what `go-import` writes).
 #[derive(Default)]
-struct Snapshot {
-    session: Option<Session>,
-    peers: Vec<Peer>,
-    conversations: Vec<Conversation>,
-    dc_auth: Vec<DcAuth>,
-    update_state: Option<UpdateState>,
-    channels: Vec<ChannelState>,
-    queue: Vec<DurableUpdate>,
+pub struct Snapshot {
+    pub session: Option<Session>,
+    pub peers: Vec<Peer>,
+    pub conversations: Vec<Conversation>,
+    pub dc_auth: Vec<DcAuth>,
+    pub update_state: Option<UpdateState>,
+    pub channels: Vec<ChannelState>,
+    pub queue: Vec<DurableUpdate>,
+    /// Dedup keys and when each was seen (`go-import` only: the store
+    /// traits cannot list them, so `copy` has none).
+    pub dedup_keys: Vec<(String, i64)>,
+    /// Write conversations with their own `created_at`/`updated_at`
+    /// (`restore_conversation`) instead of letting the target set them.
+    pub keep_conversation_times: bool,
 }
 
 impl Snapshot {
-    fn items(&self) -> u64 {
+    pub fn items(&self) -> u64 {
         (usize::from(self.session.is_some())
             + self.peers.len()
             + self.conversations.len()
             + self.dc_auth.len()
             + usize::from(self.update_state.is_some())
             + self.channels.len()
-            + self.queue.len()) as u64
+            + self.queue.len()
+            + self.dedup_keys.len()) as u64
     }
 }
 
@@ -72,10 +79,12 @@ pub struct Counts {
     update_states: usize,
     channel_pts: usize,
     queued_updates: usize,
+    /// `Some` when dedup keys are carried (`go-import`), shown then.
+    dedup_keys: Option<usize>,
 }
 
 impl Counts {
-    fn of(s: &Snapshot) -> Self {
+    pub fn of(s: &Snapshot) -> Self {
         Self {
             sessions: usize::from(s.session.is_some()),
             peers: s.peers.len(),
@@ -84,10 +93,12 @@ impl Counts {
             update_states: usize::from(s.update_state.is_some()),
             channel_pts: s.channels.len(),
             queued_updates: s.queue.len(),
+            dedup_keys: (!s.dedup_keys.is_empty() || s.keep_conversation_times)
+                .then_some(s.dedup_keys.len()),
         }
     }
 
-    fn add(&mut self, o: Counts) {
+    pub fn add(&mut self, o: Counts) {
         self.sessions += o.sessions;
         self.peers += o.peers;
         self.conversations += o.conversations;
@@ -95,6 +106,9 @@ impl Counts {
         self.update_states += o.update_states;
         self.channel_pts += o.channel_pts;
         self.queued_updates += o.queued_updates;
+        if let Some(n) = o.dedup_keys {
+            *self.dedup_keys.get_or_insert(0) += n;
+        }
     }
 
     fn is_empty(&self) -> bool {
@@ -114,7 +128,11 @@ impl fmt::Display for Counts {
             self.update_states,
             self.channel_pts,
             self.queued_updates
-        )
+        )?;
+        if let Some(n) = self.dedup_keys {
+            write!(f, " dedup_keys={n}")?;
+        }
+        Ok(())
     }
 }
 
@@ -163,7 +181,7 @@ pub async fn run(args: Args) -> Result<(), CliError> {
                 "session {name:?} has nothing to copy in {from_shown}"
             )));
         }
-        let bar = progress(terminal, snapshot.items(), name);
+        let bar = progress(terminal, snapshot.items(), name, "copying");
         write(dst.as_ref(), &snapshot, &bar).await.map_err(|e| {
             CliError::with_context(format_args!("writing session {name:?} to {to_shown}"), &e)
         })?;
@@ -184,9 +202,9 @@ pub async fn run(args: Args) -> Result<(), CliError> {
     Ok(())
 }
 
-fn progress(terminal: bool, len: u64, name: &str) -> ProgressBar {
+pub fn progress(terminal: bool, len: u64, name: &str, verb: &str) -> ProgressBar {
     if !terminal {
-        eprintln!("copying session {name:?}: {len} items");
+        eprintln!("{verb} session {name:?}: {len} items");
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
@@ -221,7 +239,27 @@ fn lacking(operation: &'static str, dst: &dyn Adapter) -> mtgo_storage::Error {
     mtgo_storage::Error::unsupported(operation, dst.backend_name())
 }
 
-async fn write(dst: &dyn Adapter, s: &Snapshot, bar: &ProgressBar) -> mtgo_storage::Result<()> {
+/// Whether `dst` has every store `s` needs data written to; checked before
+/// anything is written.
+pub fn check_stores(dst: &dyn Adapter, s: &Snapshot) -> mtgo_storage::Result<()> {
+    if !s.conversations.is_empty() && dst.conversations().is_none() {
+        return Err(lacking("save_conversation", dst));
+    }
+    if !s.dc_auth.is_empty() && dst.dc_auth().is_none() {
+        return Err(lacking("save_dc_auth", dst));
+    }
+    let updates = s.update_state.is_some()
+        || !s.channels.is_empty()
+        || !s.queue.is_empty()
+        || !s.dedup_keys.is_empty();
+    if updates && dst.update_state().is_none() {
+        return Err(lacking("save_update_state", dst));
+    }
+    Ok(())
+}
+
+pub async fn write(dst: &dyn Adapter, s: &Snapshot, bar: &ProgressBar) -> mtgo_storage::Result<()> {
+    check_stores(dst, s)?;
     if let Some(session) = &s.session {
         dst.save_session(session).await?;
         bar.inc(1);
@@ -235,7 +273,11 @@ async fn write(dst: &dyn Adapter, s: &Snapshot, bar: &ProgressBar) -> mtgo_stora
             .conversations()
             .ok_or_else(|| lacking("save_conversation", dst))?;
         for c in &s.conversations {
-            store.save_conversation(c).await?;
+            if s.keep_conversation_times {
+                store.restore_conversation(c).await?;
+            } else {
+                store.save_conversation(c).await?;
+            }
             bar.inc(1);
         }
     }
@@ -246,7 +288,11 @@ async fn write(dst: &dyn Adapter, s: &Snapshot, bar: &ProgressBar) -> mtgo_stora
             bar.inc(1);
         }
     }
-    if s.update_state.is_some() || !s.channels.is_empty() || !s.queue.is_empty() {
+    if s.update_state.is_some()
+        || !s.channels.is_empty()
+        || !s.queue.is_empty()
+        || !s.dedup_keys.is_empty()
+    {
         let store = dst
             .update_state()
             .ok_or_else(|| lacking("save_update_state", dst))?;
@@ -262,13 +308,17 @@ async fn write(dst: &dyn Adapter, s: &Snapshot, bar: &ProgressBar) -> mtgo_stora
             store.enqueue_update(u).await?;
             bar.inc(1);
         }
+        for (key, seen_at) in &s.dedup_keys {
+            store.insert_dedup_key(key, *seen_at).await?;
+            bar.inc(1);
+        }
     }
     Ok(())
 }
 
 /// A check failure: the target has fewer items of a kind than were copied.
 #[derive(Debug)]
-enum VerifyError {
+pub enum VerifyError {
     Storage(mtgo_storage::Error),
     Missing {
         what: &'static str,
@@ -317,7 +367,7 @@ fn found<T, K: std::hash::Hash + Eq>(
     copied.iter().filter(|x| have.contains(&key(x))).count()
 }
 
-async fn verify(dst: &dyn Adapter, s: &Snapshot) -> Result<(), VerifyError> {
+pub async fn verify(dst: &dyn Adapter, s: &Snapshot) -> Result<(), VerifyError> {
     let session = dst.load_session().await?;
     expect(
         "sessions",
@@ -333,6 +383,15 @@ async fn verify(dst: &dyn Adapter, s: &Snapshot) -> Result<(), VerifyError> {
             found(&s.conversations, &on, |c| (c.chat_id, c.user_id)),
             s.conversations.len(),
         )?;
+        if s.keep_conversation_times {
+            expect(
+                "conversations with their original times",
+                found(&s.conversations, &on, |c| {
+                    (c.chat_id, c.user_id, c.created_at, c.updated_at)
+                }),
+                s.conversations.len(),
+            )?;
+        }
     }
     if let Some(d) = dst.dc_auth() {
         let on = d.load_all_dc_auth().await?;
@@ -361,6 +420,11 @@ async fn verify(dst: &dyn Adapter, s: &Snapshot) -> Result<(), VerifyError> {
             found(&s.queue, &queue, |q| q.id.clone()),
             s.queue.len(),
         )?;
+        let mut present = 0;
+        for (key, _) in &s.dedup_keys {
+            present += usize::from(u.has_dedup_key(key).await?);
+        }
+        expect("dedup keys", present, s.dedup_keys.len())?;
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ mod output;
 mod convert;
 mod copy;
 mod export;
+mod go_import;
 mod import;
 mod info;
 mod migrate;
@@ -52,6 +53,10 @@ enum Command {
     /// Copy sessions, peers, conversations, DC auth keys and update state
     /// between two backends.
     Copy(copy::Args),
+    /// Import what the Go package (github.com/mtgo-labs/storage) wrote:
+    /// its GORM or sqlc SQL tables, its Redis keys or its MongoDB
+    /// collections, into any backend.
+    GoImport(go_import::Args),
     /// Run the schema migrations of a SQL database (up, down, status).
     Migrate(migrate::Args),
     /// Find cached peers of a session by id, username or phone, or list them.
@@ -91,6 +96,7 @@ async fn run(command: Command) -> Result<(), CliError> {
         Command::Import(args) => import::run(args).await,
         Command::Export(args) => export::run(args).await,
         Command::Copy(args) => copy::run(args).await,
+        Command::GoImport(args) => go_import::run(args).await,
         Command::Migrate(args) => migrate::run(args).await,
         Command::Peers(args) => peers::run(args).await,
         Command::Schema(args) => schema::run(args).await,

@@ -73,6 +73,9 @@ pub async fn run(args: Args) -> Result<(), CliError> {
     };
     match args.action {
         Action::Up => {
+            mtgo_storage::go::sql::refuse_go_tables(&db)
+                .await
+                .map_err(|e| CliError::with_context(format_args!("migrating {shown}"), &e))?;
             let before = pending(&db).await.map_err(fail("reading migrations"))?;
             Migrator::up(&db, args.steps)
                 .await

@@ -1,0 +1,13 @@
+CREATE TABLE "{p}sessions" ("session_id" varchar(255),"dc" bigint,"api_id" integer,"api_hash" text,"test_mode" boolean,"auth_key" bytea,"state" bytea,"user_id" bigint,"is_bot" boolean,"first_name" text,"last_name" text,"username" text,"date" bigint,"addr" text,"port" bigint,PRIMARY KEY ("session_id"));
+CREATE TABLE "{p}peers" ("session_id" varchar(255),"id" bigserial,"type" bigint,"access_hash" bigint,"username" text,"usernames" text,"first_name" text,"last_name" text,"phone_number" text,"is_bot" boolean,"photo_id" bigint,"language" text,"last_updated" bigint,PRIMARY KEY ("session_id","id"));
+CREATE INDEX IF NOT EXISTS "idx_{p}peers_username" ON "{p}peers" ("username");
+CREATE INDEX IF NOT EXISTS "idx_{p}peers_session_id" ON "{p}peers" ("session_id");
+CREATE TABLE "{p}conversations" ("session_id" varchar(255),"chat_id" bigint,"user_id" bigint,"name" text,"step" bigint,"data" bytea,"created_at" bigint,"updated_at" bigint,PRIMARY KEY ("session_id","chat_id","user_id"));
+CREATE INDEX IF NOT EXISTS "idx_{p}conversations_session_id" ON "{p}conversations" ("session_id");
+CREATE TABLE "{p}update_state" ("session_id" varchar(255),"pts" integer,"qts" integer,"date" integer,"seq" integer,"updated_at" bigint,PRIMARY KEY ("session_id"));
+CREATE TABLE "{p}channel_update_state" ("session_id" varchar(255),"channel_id" bigint,"pts" integer,"updated_at" bigint,PRIMARY KEY ("session_id","channel_id"));
+CREATE INDEX IF NOT EXISTS "idx_{p}channel_update_state_session_id" ON "{p}channel_update_state" ("session_id");
+CREATE TABLE "{p}update_dedup" ("session_id" varchar(255),"dedup_key" varchar(255),"created_at" bigint,PRIMARY KEY ("session_id","dedup_key"));
+CREATE INDEX IF NOT EXISTS "idx_{p}update_dedup_session_id" ON "{p}update_dedup" ("session_id");
+CREATE TABLE "{p}durable_updates" ("session_id" varchar(255),"id" varchar(255),"payload" bytea,"attempts" bigint,"last_error" text,"created_at" bigint,"updated_at" bigint,PRIMARY KEY ("session_id","id"));
+CREATE INDEX IF NOT EXISTS "idx_{p}durable_updates_session_id" ON "{p}durable_updates" ("session_id");

@@ -1,0 +1,13 @@
+CREATE TABLE `{p}sessions` (`session_id` text,`dc` integer,`api_id` integer,`api_hash` text,`test_mode` numeric,`auth_key` blob,`state` blob,`user_id` integer,`is_bot` numeric,`first_name` text,`last_name` text,`username` text,`date` integer,`addr` text,`port` integer,PRIMARY KEY (`session_id`));
+CREATE TABLE `{p}peers` (`session_id` text,`id` integer,`type` integer,`access_hash` integer,`username` text,`usernames` text,`first_name` text,`last_name` text,`phone_number` text,`is_bot` numeric,`photo_id` integer,`language` text,`last_updated` integer,PRIMARY KEY (`session_id`,`id`));
+CREATE INDEX `idx_{p}peers_username` ON `{p}peers`(`username`);
+CREATE INDEX `idx_{p}peers_session_id` ON `{p}peers`(`session_id`);
+CREATE TABLE `{p}conversations` (`session_id` text,`chat_id` integer,`user_id` integer,`name` text,`step` integer,`data` blob,`created_at` integer,`updated_at` integer,PRIMARY KEY (`session_id`,`chat_id`,`user_id`));
+CREATE INDEX `idx_{p}conversations_session_id` ON `{p}conversations`(`session_id`);
+CREATE TABLE `{p}update_state` (`session_id` text,`pts` integer,`qts` integer,`date` integer,`seq` integer,`updated_at` integer,PRIMARY KEY (`session_id`));
+CREATE TABLE `{p}channel_update_state` (`session_id` text,`channel_id` integer,`pts` integer,`updated_at` integer,PRIMARY KEY (`session_id`,`channel_id`));
+CREATE INDEX `idx_{p}channel_update_state_session_id` ON `{p}channel_update_state`(`session_id`);
+CREATE TABLE `{p}update_dedup` (`session_id` text,`dedup_key` text,`created_at` integer,PRIMARY KEY (`session_id`,`dedup_key`));
+CREATE INDEX `idx_{p}update_dedup_session_id` ON `{p}update_dedup`(`session_id`);
+CREATE TABLE `{p}durable_updates` (`session_id` text,`id` text,`payload` blob,`attempts` integer,`last_error` text,`created_at` integer,`updated_at` integer,PRIMARY KEY (`session_id`,`id`));
+CREATE INDEX `idx_{p}durable_updates_session_id` ON `{p}durable_updates`(`session_id`);
