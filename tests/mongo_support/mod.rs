@@ -58,10 +58,26 @@ pub async fn open(db: &str, session: &str) -> Option<MongoAdapter> {
     }
 }
 
+/// The retry deadline of the conformance suite's adapters. The suite's
+/// `concurrent_overlapping_peer_writes` has 32 writers collide on the same
+/// 50 peers; on the test server (SecantusDB, one Python process) the 64
+/// batches that follow take about 30 s of server time alone and over 100 s
+/// while the suite's other cases run at once on two cores, so with the
+/// default deadline the writers last in line give up. What that case checks
+/// is that collisions are retried to a correct result; `mongo_adapter`'s
+/// `a_conflict_that_never_clears_stops_at_the_retry_deadline` checks the
+/// deadline itself.
+pub const CONFORMANCE_RETRY_DEADLINE: Duration = Duration::from_secs(300);
+
 /// The conformance factory: a fresh client per case (each case has its own
-/// runtime) on the shared test database.
+/// runtime) on the shared test database, with
+/// [`CONFORMANCE_RETRY_DEADLINE`].
 pub async fn adapter(session: String) -> Option<MongoAdapter> {
-    open(SHARED_DB, &session).await
+    Some(
+        open(SHARED_DB, &session)
+            .await?
+            .with_retry_deadline(CONFORMANCE_RETRY_DEADLINE),
+    )
 }
 
 /// A raw driver client on the test server, checked with a ping; `None` as
