@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use assert_cmd::Command;
-use mtgo_storage::conformance::{service_url, unavailable, unique_session_name};
+use mtgo_storage::conformance::{reachable, service_url, unavailable, unique_session_name};
 use mtgo_storage::{Adapter, AuthKey, Conversation, DcAuth, DurableUpdate, Peer, PeerType};
 use mtgo_storage::{Session, UpdateState};
 
@@ -112,6 +112,9 @@ pub fn with_path(url: &str, path: &str) -> String {
 /// Opens `url` through the library (the same way the CLI does) for seeding
 /// and checking; `None` after a loud skip if the service is unreachable.
 pub async fn open(service_name: &str, url: &str) -> Option<Box<dyn Adapter>> {
+    if service_name != "sqlite" && !reachable(service_name, url).await {
+        return None;
+    }
     let result: mtgo_storage::Result<Box<dyn Adapter>> = match service_name {
         "sqlite" => {
             let path = url.strip_prefix("sqlite://").expect("a sqlite:// url");

@@ -3,7 +3,7 @@
 //! is unreachable.
 #![allow(dead_code)]
 
-use mtgo_storage::conformance::{service_url, unavailable};
+use mtgo_storage::conformance::{reachable, service_url, unavailable};
 use mtgo_storage::mongo::{self, MongoAdapter};
 use mtgo_storage::{BoxError, Error};
 use std::time::Duration;
@@ -49,9 +49,14 @@ pub fn is_unreachable(e: &Error) -> bool {
 }
 
 /// `mongo::open` on the test server, bound to `session`; `None` (after a
-/// loud message) if the server is unreachable and not required.
+/// loud message, once per test binary: see [`reachable`]) if the server is
+/// unreachable and not required.
 pub async fn open(db: &str, session: &str) -> Option<MongoAdapter> {
-    match mongo::open(&url(), db).await {
+    let url = url();
+    if !reachable("mongodb", &url).await {
+        return None;
+    }
+    match mongo::open(&url, db).await {
         Ok(adapter) => Some(adapter.with_session(session)),
         Err(e) if is_unreachable(&e) => unavailable("mongodb", &chain(&e)),
         Err(e) => panic!("opening the MongoDB adapter failed: {}", chain(&e)),
@@ -83,6 +88,9 @@ pub async fn adapter(session: String) -> Option<MongoAdapter> {
 /// A raw driver client on the test server, checked with a ping; `None` as
 /// for [`open`].
 pub async fn client_with(mut options: mongodb::options::ClientOptions) -> Option<mongodb::Client> {
+    if !reachable("mongodb", &url()).await {
+        return None;
+    }
     options.server_selection_timeout = options
         .server_selection_timeout
         .or(Some(Duration::from_secs(5)));

@@ -1,7 +1,7 @@
 //! Shared helpers of the OrmAdapter tests: service URLs and factories.
 #![allow(dead_code, unused_imports)]
 
-use mtgo_storage::conformance::{service_url, unavailable};
+use mtgo_storage::conformance::{reachable, service_url, unavailable};
 use mtgo_storage::{Adapter, OrmAdapter};
 
 /// The error and its sources, for skip messages.
@@ -25,19 +25,30 @@ pub fn mysql_url() -> String {
 }
 
 /// A migrated PostgreSQL adapter bound to `session`, or `None` (skipped)
-/// when the server is unreachable and not required.
+/// when the server is unreachable and not required. Whether it is reachable
+/// is found out once per test binary ([`reachable`]), so a missing server
+/// skips every case at once.
 #[cfg(feature = "postgres")]
 pub async fn postgres(session: String) -> Option<OrmAdapter> {
-    match mtgo_storage::orm::postgres::open(&postgres_url()).await {
+    let url = postgres_url();
+    if !reachable("postgres", &url).await {
+        return None;
+    }
+    match mtgo_storage::orm::postgres::open(&url).await {
         Ok(a) => Some(a.with_session(&session)),
         Err(e) => unavailable("postgres", &chain(&e)),
     }
 }
 
-/// A migrated MySQL/MariaDB adapter bound to `session`, or `None`.
+/// A migrated MySQL/MariaDB adapter bound to `session`, or `None`, as
+/// [`postgres`].
 #[cfg(feature = "mysql")]
 pub async fn mysql(session: String) -> Option<OrmAdapter> {
-    match mtgo_storage::orm::mysql::open(&mysql_url()).await {
+    let url = mysql_url();
+    if !reachable("mysql", &url).await {
+        return None;
+    }
+    match mtgo_storage::orm::mysql::open(&url).await {
         Ok(a) => Some(a.with_session(&session)),
         Err(e) => unavailable("mysql", &chain(&e)),
     }
