@@ -4,6 +4,7 @@
 //! MongoDB-wire server (`MTGO_TEST_MONGODB_URL`) in a database of its own.
 
 mod mongo_support;
+mod purge_support;
 
 use bson::spec::ElementType;
 use bson::{Bson, Document, doc};

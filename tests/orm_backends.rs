@@ -4,6 +4,7 @@
 //! the constructors.
 
 mod orm_support;
+mod purge_support;
 
 use mtgo_storage::conformance::{fixtures, unique_session_name};
 use mtgo_storage::orm::entity;

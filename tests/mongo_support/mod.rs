@@ -3,6 +3,7 @@
 //! is unreachable.
 #![allow(dead_code)]
 
+use super::purge_support::{Cleanup, Purging};
 use mtgo_storage::conformance::{reachable, service_url, unavailable};
 use mtgo_storage::mongo::{self, MongoAdapter};
 use mtgo_storage::{BoxError, Error};
@@ -10,10 +11,6 @@ use std::time::Duration;
 
 /// The default test server: what `scripts/services/mongodb.sh` starts.
 pub const DEFAULT_URL: &str = "mongodb://127.0.0.1:27017/?serverSelectionTimeoutMS=5000";
-
-/// The database the conformance suite shares (each case has its own
-/// session name).
-pub const SHARED_DB: &str = "mtgo_storage_test";
 
 /// `MTGO_TEST_MONGODB_URL`, or [`DEFAULT_URL`].
 pub fn url() -> String {
@@ -75,14 +72,36 @@ pub async fn open(db: &str, session: &str) -> Option<MongoAdapter> {
 pub const CONFORMANCE_RETRY_DEADLINE: Duration = Duration::from_secs(300);
 
 /// The conformance factory: a fresh client per case (each case has its own
-/// runtime) on the shared test database, with
-/// [`CONFORMANCE_RETRY_DEADLINE`].
-pub async fn adapter(session: String) -> Option<MongoAdapter> {
-    Some(
-        open(SHARED_DB, &session)
-            .await?
-            .with_retry_deadline(CONFORMANCE_RETRY_DEADLINE),
-    )
+/// runtime) on a database of the case's own, with
+/// [`CONFORMANCE_RETRY_DEADLINE`]. The database is dropped when the case
+/// ends (dropping it is much faster on the test server than deleting the
+/// case's documents from a shared one).
+pub async fn adapter(session: String) -> Option<Purging<MongoAdapter>> {
+    let db = unique_db(&session);
+    let adapter = open(&db, &session)
+        .await?
+        .with_retry_deadline(CONFORMANCE_RETRY_DEADLINE);
+    Some(Purging::new(adapter, drop_db_later(db)))
+}
+
+/// A clean-up that drops the database `db` of the test server. Failures are
+/// reported, never panicked on.
+pub fn drop_db_later(db: String) -> Cleanup {
+    Box::new(move |rt| {
+        rt.block_on(async move {
+            let client = match mongodb::Client::with_uri_str(url()).await {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("test clean-up: no MongoDB client: {e}");
+                    return;
+                }
+            };
+            if let Err(e) = client.database(&db).drop().await {
+                eprintln!("test clean-up: dropping database {db}: {e}");
+            }
+            client.shutdown().immediate(true).await;
+        })
+    })
 }
 
 /// A raw driver client on the test server, checked with a ping; `None` as
