@@ -14,25 +14,19 @@ use mtgo_storage::{
 /// not panic: it may run while a failed test unwinds.
 pub type Cleanup = Box<dyn FnOnce(&tokio::runtime::Runtime) + Send + Sync>;
 
-/// `inner`, which runs `cleanup` when dropped.
-pub struct Purging<A> {
-    inner: A,
-    cleanup: Option<Cleanup>,
-}
+/// Runs a [`Cleanup`] when dropped (also when the test panics).
+pub struct OnDrop(Option<Cleanup>);
 
-impl<A> Purging<A> {
-    /// Wraps `inner`; `cleanup` runs when the wrapper is dropped.
-    pub fn new(inner: A, cleanup: Cleanup) -> Self {
-        Self {
-            inner,
-            cleanup: Some(cleanup),
-        }
+impl OnDrop {
+    /// A guard that runs `cleanup` when dropped.
+    pub fn new(cleanup: Cleanup) -> Self {
+        Self(Some(cleanup))
     }
 }
 
-impl<A> Drop for Purging<A> {
+impl Drop for OnDrop {
     fn drop(&mut self) {
-        let Some(cleanup) = self.cleanup.take() else {
+        let Some(cleanup) = self.0.take() else {
             return;
         };
         let ran = std::thread::spawn(move || {
@@ -47,6 +41,22 @@ impl<A> Drop for Purging<A> {
         .join();
         if ran.is_err() {
             eprintln!("test clean-up panicked; rows of this test may be left behind");
+        }
+    }
+}
+
+/// `inner`, which runs a [`Cleanup`] when dropped.
+pub struct Purging<A> {
+    inner: A,
+    _cleanup: OnDrop,
+}
+
+impl<A> Purging<A> {
+    /// Wraps `inner`; `cleanup` runs when the wrapper is dropped.
+    pub fn new(inner: A, cleanup: Cleanup) -> Self {
+        Self {
+            inner,
+            _cleanup: OnDrop::new(cleanup),
         }
     }
 }
