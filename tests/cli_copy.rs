@@ -4,7 +4,8 @@
 mod cli_support;
 
 use cli_support::{
-    assert_same, fails, ok, open, purge, run, seed, service, session_name, sqlite_url,
+    assert_same, fails, ok, open, purge, purge_everything, run, seed, service, session_name,
+    sqlite_url,
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -121,6 +122,7 @@ async fn round_trip_through(service_name: &str) {
 
     // Clean up what this test wrote to the shared service.
     purge(middle.session(&name).as_ref()).await;
+    purge_everything(service_name, &url, &name).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -3,7 +3,9 @@
 
 mod cli_support;
 
-use cli_support::{fails, ok, open, purge, seed, service, session_name, sqlite_url};
+use cli_support::{
+    fails, ok, open, purge, purge_everything, seed, service, session_name, sqlite_url,
+};
 use serde_json::Value;
 
 fn peer_json(args: &[&str]) -> Value {
@@ -97,5 +99,6 @@ async fn peers_on_every_service() {
         seed(handle.as_ref()).await;
         check_lookups(&url, &name);
         purge(handle.as_ref()).await;
+        purge_everything(service_name, &url, &name).await;
     }
 }

@@ -6,7 +6,7 @@
 mod cli_support;
 
 use cli_support::{fails, ok, service, sqlite_url, with_path};
-use mtgo_storage::conformance::{unavailable, unique_session_name};
+use mtgo_storage::conformance::{reachable, unavailable, unique_session_name};
 use sqlx::{AssertSqlSafe, Connection, Row};
 
 /// The migrator's bookkeeping table, which `schema` does not print.
@@ -112,6 +112,9 @@ fn schema_sqlite_matches_the_migrations() {
 /// A new database on a server (`postgres` or `mysql`): its URL, for the
 /// CLI and sqlx.
 async fn create_db(service_name: &str, admin_url: &str, tag: &str) -> Option<String> {
+    if !reachable(service_name, admin_url).await {
+        return None;
+    }
     let name: String = unique_session_name(tag)
         .chars()
         .map(|c| {

@@ -1,9 +1,11 @@
 //! The conformance suite against `OrmAdapter` on SQLite (in memory and in a
 //! file), PostgreSQL and MySQL/MariaDB. PostgreSQL and MariaDB cases skip
 //! loudly when the server is unreachable, and fail when `MTGO_TEST_REQUIRE`
-//! names `postgres` / `mysql`.
+//! names `postgres` / `mysql`. On the shared PostgreSQL and MariaDB
+//! databases each case's rows are deleted when it ends.
 
 mod orm_support;
+mod purge_support;
 
 #[cfg(feature = "sqlite")]
 mod sqlite_memory {
@@ -36,10 +38,10 @@ mod sqlite_file {
 
 #[cfg(feature = "postgres")]
 mod postgres {
-    mtgo_storage::conformance_tests!(super::orm_support::postgres);
+    mtgo_storage::conformance_tests!(super::orm_support::postgres_purging);
 }
 
 #[cfg(feature = "mysql")]
 mod mariadb {
-    mtgo_storage::conformance_tests!(super::orm_support::mysql);
+    mtgo_storage::conformance_tests!(super::orm_support::mysql_purging);
 }

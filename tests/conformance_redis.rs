@@ -6,11 +6,14 @@
 
 mod redis_support;
 
-use mtgo_storage::conformance::{service_url, unavailable};
+use mtgo_storage::conformance::{reachable, service_url, unavailable};
 use redis_support::{PurgeOnDrop, Purging};
 
 async fn redis(session: String) -> Option<Purging> {
     let url = service_url("redis", "redis://127.0.0.1:6379");
+    if !reachable("redis", &url).await {
+        return None;
+    }
     if let Some(problem) = redis_support::shared_server_problem(&url).await {
         return unavailable("redis", &problem);
     }

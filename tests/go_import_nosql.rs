@@ -8,6 +8,7 @@
 
 mod cli_support;
 mod mongo_support;
+mod purge_support;
 
 use bson::{Binary, Bson, doc, spec::BinarySubtype};
 use cli_support::{fails, ok, open, purge, run, service, session_name, sqlite_url, with_path};

@@ -4,6 +4,7 @@
 //! MongoDB-wire server (`MTGO_TEST_MONGODB_URL`) in a database of its own.
 
 mod mongo_support;
+mod purge_support;
 
 use bson::spec::ElementType;
 use bson::{Bson, Document, doc};
@@ -14,11 +15,12 @@ use mongodb::event::command::CommandEvent;
 use mongodb::options::{ClientOptions, IndexOptions};
 use mongodb::{Database, IndexModel};
 use mtgo_storage::conformance::fixtures::{auth_key, full_peer, full_session};
-use mtgo_storage::mongo::{BatchWriteError, MongoAdapter};
+use mtgo_storage::mongo::{BatchWriteError, Conflict, MongoAdapter, RetryDeadlineError};
 use mtgo_storage::{
     Adapter, Conversation, DcAuth, DurableUpdate, Error, Peer, PeerStore, PeerType, SessionStore,
 };
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// A fresh database of the test server, dropped by [`Fresh::drop_db`].
 struct Fresh {
@@ -482,6 +484,83 @@ async fn concurrent_writers_of_one_new_peer_store_one_value() {
     a.close().await.unwrap();
     b.close().await.unwrap();
     fresh.drop_db().await;
+}
+
+/// A conflict that never clears: another client's transaction has written
+/// peer 7 and stays open. A batch holding peer 7 meets a write conflict on
+/// every attempt, retries until the adapter's retry deadline and then
+/// reports `Error::Backend` naming the conflict, within the deadline and one
+/// round trip; the default deadline is a few seconds.
+#[tokio::test]
+async fn a_conflict_that_never_clears_stops_at_the_retry_deadline() -> TestResult {
+    let Some(fresh) = Fresh::new("deadline").await else {
+        return Ok(());
+    };
+    let store = MongoAdapter::new(fresh.db.clone()).await?;
+    assert_eq!(
+        store.retry_deadline(),
+        mtgo_storage::mongo::DEFAULT_RETRY_DEADLINE
+    );
+    assert!(store.retry_deadline() <= Duration::from_secs(10));
+    // The server's time for this batch without a conflict, so that a loaded
+    // machine (a slow first attempt, which the deadline does not cut off)
+    // does not decide the test: the deadline is at least three such batches
+    // and the slack at least two.
+    let quiet = Instant::now();
+    store
+        .session("warm-up")
+        .save_peers(&[full_peer(7), full_peer(8)])
+        .await?;
+    let batch = quiet.elapsed();
+    let deadline = Duration::from_millis(1_500).max(batch * 3);
+    let slack = Duration::from_secs(1).max(batch * 2);
+    let store = store.with_retry_deadline(deadline);
+    assert_eq!(store.session("other").session_name(), "other");
+    assert_eq!(store.with_session("other").retry_deadline(), deadline);
+
+    let holder = client().await.expect("the server answered a moment ago");
+    let mut open_txn = holder.start_session().await?;
+    open_txn.start_transaction().await?;
+    holder
+        .database(fresh.db.name())
+        .collection::<Document>("peers")
+        .insert_one(doc! { "session": "default", "id": 7i64, "holder": true })
+        .session(&mut open_txn)
+        .await?;
+
+    let started = Instant::now();
+    let err = store
+        .save_peers(&[full_peer(7), full_peer(8)])
+        .await
+        .expect_err("the conflict never clears");
+    let took = started.elapsed();
+    let Error::Backend { backend, source } = &err else {
+        panic!("not a backend error: {}", chain(&err));
+    };
+    assert_eq!(*backend, "mongodb");
+    let gave_up = source
+        .downcast_ref::<RetryDeadlineError>()
+        .unwrap_or_else(|| panic!("source is not a RetryDeadlineError: {}", chain(&err)));
+    assert_eq!(gave_up.conflict, Conflict::WriteConflict, "{}", chain(&err));
+    assert_eq!(gave_up.deadline, deadline);
+    assert!(gave_up.attempts > 1, "{}", chain(&err));
+    assert!(
+        chain(&err).contains("write conflict"),
+        "the message names the conflict: {}",
+        chain(&err)
+    );
+    assert!(
+        took < deadline + slack,
+        "gave up after {took:?}, deadline {deadline:?}, one batch {batch:?}"
+    );
+    assert!(took >= deadline / 2, "gave up early, after {took:?}");
+
+    // Once the other transaction ends, the same batch goes through.
+    open_txn.abort_transaction().await?;
+    store.save_peers(&[full_peer(7), full_peer(8)]).await?;
+    assert_eq!(store.load_peers().await?.len(), 2);
+    fresh.drop_db().await;
+    Ok(())
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 //! the constructors.
 
 mod orm_support;
+mod purge_support;
 
 use mtgo_storage::conformance::{fixtures, unique_session_name};
 use mtgo_storage::orm::entity;
@@ -418,13 +419,15 @@ mod sqlite {
 }
 
 /// The cases every server database runs, in a module whose `adapter()`
-/// gives a migrated adapter (or `None` when the service is skipped).
+/// gives a migrated adapter (or `None` when the service is skipped) and
+/// whose `purge_on_drop(&adapter)` deletes the adapter's rows when dropped.
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 macro_rules! server_cases {
     () => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn save_peers_100k() {
             if let Some(a) = adapter().await {
+                let _purge = purge_on_drop(&a);
                 save_100k(a).await;
             }
         }
@@ -432,6 +435,7 @@ macro_rules! server_cases {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn failed_batch_leaves_nothing_written() {
             if let Some(a) = adapter().await {
+                let _purge = purge_on_drop(&a);
                 failed_batch_writes_nothing(a, too_long_username()).await;
             }
         }
@@ -439,6 +443,7 @@ macro_rules! server_cases {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn entities_match_migrated_schema() {
             if let Some(a) = adapter().await {
+                let _purge = purge_on_drop(&a);
                 entities_match_schema(a).await;
             }
         }
@@ -446,6 +451,7 @@ macro_rules! server_cases {
         #[tokio::test]
         async fn long_keys_are_rejected() {
             if let Some(a) = adapter().await {
+                let _purge = purge_on_drop(&a);
                 long_keys_rejected(a).await;
             }
         }
@@ -458,6 +464,13 @@ mod postgres {
 
     async fn adapter() -> Option<OrmAdapter> {
         orm_support::postgres(unique_session_name("pg")).await
+    }
+
+    fn purge_on_drop(a: &OrmAdapter) -> purge_support::OnDrop {
+        purge_support::OnDrop::new(orm_support::purge_prefix_later(
+            orm_support::postgres_url(),
+            a.session_name().to_owned(),
+        ))
     }
 
     server_cases!();
@@ -513,6 +526,13 @@ mod mariadb {
 
     async fn adapter() -> Option<OrmAdapter> {
         orm_support::mysql(unique_session_name("my")).await
+    }
+
+    fn purge_on_drop(a: &OrmAdapter) -> purge_support::OnDrop {
+        purge_support::OnDrop::new(orm_support::purge_prefix_later(
+            orm_support::mysql_url(),
+            a.session_name().to_owned(),
+        ))
     }
 
     server_cases!();

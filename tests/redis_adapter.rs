@@ -7,7 +7,7 @@
 mod redis_support;
 
 use mtgo_storage::conformance::fixtures::{auth_key, full_peer, full_session};
-use mtgo_storage::conformance::{service_url, unavailable, unique_session_name};
+use mtgo_storage::conformance::{reachable, service_url, unavailable, unique_session_name};
 use mtgo_storage::redis::{Client, ConnectionManager, RedisAdapter};
 use mtgo_storage::{
     Adapter, AuthKey, Conversation, DcAuth, DurableUpdate, Error, Peer, PeerStore, PeerType,
@@ -25,6 +25,9 @@ fn url() -> String {
 
 /// A raw connection manager on the shared test server, or a skip.
 async fn manager() -> Option<ConnectionManager> {
+    if !reachable("redis", &url()).await {
+        return None;
+    }
     if let Some(problem) = redis_support::shared_server_problem(&url()).await {
         return unavailable("redis", &problem);
     }

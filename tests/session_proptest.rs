@@ -33,6 +33,12 @@ fn address(host_names: bool) -> BoxedStrategy<String> {
     }
 }
 
+/// A server port: never 0, which a [`Session`] uses for "no port" and every
+/// decoder refuses.
+fn port() -> std::ops::RangeInclusive<u16> {
+    1..=u16::MAX
+}
+
 fn known_dc() -> impl Strategy<Value = i32> {
     prop_oneof![1..=5i32, Just(203)]
 }
@@ -62,7 +68,7 @@ fn with_table_address(
 fn session_for(format: SessionFormat) -> BoxedStrategy<Session> {
     let base = (key(), any::<bool>(), any::<bool>());
     match format {
-        SessionFormat::Telethon => (key(), any::<u8>(), address(false), any::<u16>())
+        SessionFormat::Telethon => (key(), any::<u8>(), address(false), port())
             .prop_filter("telethon drops all-zero keys", |(k, ..)| {
                 k.as_bytes().iter().any(|&b| b != 0)
             })
@@ -74,7 +80,7 @@ fn session_for(format: SessionFormat) -> BoxedStrategy<Session> {
                 ..Session::default()
             })
             .boxed(),
-        SessionFormat::GramJs => (key(), any::<u8>(), address(true), 0..=32767u16)
+        SessionFormat::GramJs => (key(), any::<u8>(), address(true), 1..=32767u16)
             .prop_map(|(k, dc, addr, port)| Session {
                 dc: dc.into(),
                 addr,
@@ -92,7 +98,7 @@ fn session_for(format: SessionFormat) -> BoxedStrategy<Session> {
             })
             .prop_map(with_table_address)
             .boxed(),
-        SessionFormat::Mtcute => (base, any::<u8>(), address(true), any::<u16>(), any::<i64>())
+        SessionFormat::Mtcute => (base, any::<u8>(), address(true), port(), any::<i64>())
             .prop_map(
                 |((k, test_mode, is_bot), dc, addr, port, user_id)| Session {
                     dc: dc.into(),
@@ -106,13 +112,7 @@ fn session_for(format: SessionFormat) -> BoxedStrategy<Session> {
                 },
             )
             .boxed(),
-        SessionFormat::Gogram => (
-            key(),
-            0..=i32::MAX,
-            address(true),
-            any::<u16>(),
-            any::<i32>(),
-        )
+        SessionFormat::Gogram => (key(), 0..=i32::MAX, address(true), port(), any::<i32>())
             .prop_map(|(k, dc, addr, port, api_id)| Session {
                 dc,
                 addr,
@@ -122,13 +122,7 @@ fn session_for(format: SessionFormat) -> BoxedStrategy<Session> {
                 ..Session::default()
             })
             .boxed(),
-        SessionFormat::Gotgproto => (
-            key(),
-            0..=i32::MAX,
-            address(true),
-            any::<u16>(),
-            any::<bool>(),
-        )
+        SessionFormat::Gotgproto => (key(), 0..=i32::MAX, address(true), port(), any::<bool>())
             .prop_map(|(k, dc, addr, port, test_mode)| Session {
                 dc,
                 addr,

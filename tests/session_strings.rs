@@ -669,3 +669,93 @@ fn convert_between_every_pair() {
         }
     }
 }
+
+/// Found by the `decode_any` fuzz target: a Telethon IPv6 string with DC 0
+/// and port 0. A session's port 0 means "no port" (encoders put the DC
+/// table's port there), so it could not be encoded back as read; every
+/// format with a port refuses port 0 when decoding.
+#[test]
+fn port_zero_is_refused_by_every_format_with_a_port() {
+    const FUZZ: &str = "1AAAACA1BvXAz1AIBAvAAXAAAAAAAAACACEAACAAAACACAAAAAACAAACAA1BvXAAAIAA1BvX1AAIAA1BvXAACBvXAACAXA1AAIAA1BvXAACBACACAAAAAACAAACvt/CAA1BvXAAAIAA1BvX1AAIAA1BvXAACBvXCAIAAB1vE1BvX1AAIAA1BvXAAAAAAAAAAAACACEAACAAAACACAAAAAACAAACAA1BvXAAAIAA1BvX1AAIAA1BvXAACBvXAACAXA1AAIAA1AACAAACAA1BvXAAAIAA1BvX1AAIAA1BvXAACBvXAACAXA1AAIAA1BvXAACBACACAAAAAACAAACvt/CAA1BvXAAAIAA1BvX1AAICAC/CA";
+    let refused = |result: Result<_, Error>, format: &str| match result {
+        Err(Error::InvalidSessionString { format: f, reason }) => {
+            assert_eq!(f, format);
+            assert!(reason.contains("is 0"), "{format}: {reason}");
+        }
+        other => panic!("{format}: expected port 0 to be refused, got {other:?}"),
+    };
+    refused(decode(FUZZ, SessionFormat::Telethon), "telethon");
+    match decode_any(FUZZ) {
+        Err(Error::InvalidSessionString { .. }) => {}
+        other => panic!("expected an invalid string, got {other:?}"),
+    }
+
+    // The same port, 0x1234, written by each encoder, then set to 0 in place.
+    let session = Session {
+        dc: 2,
+        addr: "149.154.167.51".into(),
+        port: 0x1234,
+        api_id: 1,
+        auth_key: Some(key_a()),
+        ..Session::default()
+    };
+    let binary = |format: SessionFormat, prefix: &str, port: &[u8]| {
+        let s = encode(&session, format).unwrap();
+        let mut bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(
+                s[prefix.len()..]
+                    .replace('-', "+")
+                    .replace('_', "/")
+                    .trim_end_matches('='),
+            )
+            .unwrap();
+        let at = bytes
+            .windows(port.len())
+            .position(|w| w == port)
+            .expect("the port is in the payload");
+        bytes[at..at + port.len()].fill(0);
+        format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
+    };
+    refused(
+        decode(
+            &binary(SessionFormat::Telethon, "1", &[0x12, 0x34]),
+            SessionFormat::Telethon,
+        ),
+        "telethon",
+    );
+    refused(
+        decode(
+            &binary(SessionFormat::GramJs, "1", &[0x12, 0x34]),
+            SessionFormat::GramJs,
+        ),
+        "gramjs",
+    );
+    refused(
+        decode(
+            &binary(SessionFormat::Mtcute, "", &[0x34, 0x12, 0, 0]),
+            SessionFormat::Mtcute,
+        ),
+        "mtcute",
+    );
+    let key = key_a();
+    let gogram = format!(
+        r#"{{"key":"{}","hash":"{}","dc_id":2,"ip_addr":"149.154.167.51:0","app_id":1}}"#,
+        STANDARD.encode(key.as_bytes()),
+        STANDARD.encode(sha1_tail(key.as_bytes()))
+    );
+    refused(
+        decode(
+            &format!("1BvE{}", URL_SAFE_NO_PAD.encode(gogram)),
+            SessionFormat::Gogram,
+        ),
+        "gogram",
+    );
+    let gotd = format!(
+        r#"{{"Version":1,"Data":{{"DC":2,"Addr":"149.154.167.51:0","AuthKey":"{}"}}}}"#,
+        STANDARD.encode(key.as_bytes()),
+    );
+    refused(
+        decode(&STANDARD.encode(gotd), SessionFormat::Gotgproto),
+        "gotgproto",
+    );
+}

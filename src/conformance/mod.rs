@@ -33,7 +33,9 @@ mod update_state;
 pub use bridge::*;
 pub use conversations::*;
 pub use dc_auth::*;
-pub use env::{is_required, service_url, unavailable, unique_session_name};
+pub use env::{
+    PROBE_TIMEOUT, is_required, reachable, service_url, unavailable, unique_session_name,
+};
 pub use isolation::*;
 pub use peers::*;
 pub use session::*;

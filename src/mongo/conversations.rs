@@ -1,7 +1,7 @@
 //! [`ConversationStore`] on the `conversations` collection.
 
+use super::MongoAdapter;
 use super::documents::{SESSION, binary, conversation_from};
-use super::{MongoAdapter, retry_write};
 use crate::store::ConversationStore;
 use crate::{Conversation, Result, unix_now};
 use async_trait::async_trait;
@@ -29,7 +29,7 @@ impl ConversationStore for MongoAdapter {
             },
             "$setOnInsert": { "created_at": now },
         };
-        retry_write("session_chat_user_unique", || {
+        self.retry_write("session_chat_user_unique", || {
             coll.update_one(filter.clone(), update.clone())
                 .upsert(true)
                 .into_future()
@@ -55,7 +55,7 @@ impl ConversationStore for MongoAdapter {
                 "updated_at": conversation.updated_at,
             },
         };
-        retry_write("session_chat_user_unique", || {
+        self.retry_write("session_chat_user_unique", || {
             coll.update_one(filter.clone(), update.clone())
                 .upsert(true)
                 .into_future()

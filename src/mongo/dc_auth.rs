@@ -1,7 +1,7 @@
 //! [`DcAuthStore`] on the `dc_auth` collection.
 
+use super::MongoAdapter;
 use super::documents::{SESSION, dc_auth_doc, dc_auth_from};
-use super::{MongoAdapter, retry_write};
 use crate::store::DcAuthStore;
 use crate::{DcAuth, Result};
 use async_trait::async_trait;
@@ -13,7 +13,7 @@ impl DcAuthStore for MongoAdapter {
     async fn save_dc_auth(&self, entry: &DcAuth) -> Result<()> {
         let coll = &self.colls()?.dc_auth;
         let replacement = dc_auth_doc(&self.name, entry);
-        retry_write("session_dc_unique", || {
+        self.retry_write("session_dc_unique", || {
             coll.replace_one(
                 doc! { SESSION: &self.name, "dc_id": entry.dc_id },
                 &replacement,

@@ -41,8 +41,12 @@
 //! conflicts with concurrent writers are retried with a randomized backoff,
 //! and so is the duplicate key error two writers inserting one new peer (or
 //! session, conversation, ...) at once can meet: one value ends up stored and
-//! the caller sees no error. Driver errors are [`crate::Error::Backend`] with
-//! the driver's `mongodb::error::Error` as the source.
+//! the caller sees no error. Retrying stops at a deadline
+//! ([`MongoAdapter::with_retry_deadline`], [`DEFAULT_RETRY_DEADLINE`] unless
+//! set): a conflict that persists until then is [`crate::Error::Backend`]
+//! whose source is a [`RetryDeadlineError`] naming the [`Conflict`]. Other
+//! driver errors are [`crate::Error::Backend`] with the driver's
+//! `mongodb::error::Error` as the source.
 //!
 //! # Server
 //!
@@ -63,7 +67,7 @@ mod session;
 mod update_state;
 
 pub(crate) use documents::SESSION as SESSION_FIELD;
-pub use error::{BatchWriteError, PeerWriteFailure};
+pub use error::{BatchWriteError, Conflict, PeerWriteFailure, RetryDeadlineError};
 pub use mongodb::Database;
 
 use crate::store::{Adapter, ConversationStore, DcAuthStore, UpdateStateStore};
@@ -75,7 +79,7 @@ use mongodb::options::ClientOptions;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub(crate) const BACKEND: &str = "mongodb";
 
@@ -107,6 +111,7 @@ pub async fn open(uri: &str, database: &str) -> Result<MongoAdapter> {
 #[derive(Clone)]
 pub struct MongoAdapter {
     name: String,
+    retry_deadline: Duration,
     inner: Arc<Inner>,
 }
 
@@ -122,6 +127,7 @@ impl fmt::Debug for MongoAdapter {
         f.debug_struct("MongoAdapter")
             .field("session", &self.name)
             .field("database", &self.inner.db.name())
+            .field("retry_deadline", &self.retry_deadline)
             .finish_non_exhaustive()
     }
 }
@@ -146,6 +152,7 @@ impl MongoAdapter {
         colls.create_indexes().await?;
         Ok(Self {
             name: crate::DEFAULT_SESSION_NAME.to_owned(),
+            retry_deadline: DEFAULT_RETRY_DEADLINE,
             inner: Arc::new(Inner {
                 db,
                 colls,
@@ -155,12 +162,53 @@ impl MongoAdapter {
         })
     }
 
-    /// A handle for another session name on the same client.
+    /// A handle for another session name on the same client (with this
+    /// handle's retry deadline).
     pub fn with_session(&self, name: &str) -> Self {
         Self {
             name: name.to_owned(),
+            retry_deadline: self.retry_deadline,
             inner: Arc::clone(&self.inner),
         }
+    }
+
+    /// Sets how long a write keeps retrying conflicts with concurrent
+    /// writers (write conflicts between transactions, and the duplicate key
+    /// two writers inserting one new key meet) before it gives up:
+    /// [`DEFAULT_RETRY_DEADLINE`] unless set. The clock starts when the
+    /// write starts, and no retry begins after the deadline (one whose
+    /// backoff would end past it is not made). A retried `save_peers` batch
+    /// still running at the deadline is cut off there and rolled back; a
+    /// retried single-document write in flight is let finish so that its
+    /// outcome is known, so it returns at most one server round trip after
+    /// the deadline. The first attempt is never cut off: the deadline bounds
+    /// retrying, not a slow server. `Duration::ZERO` turns retrying off.
+    /// Handles made from this one ([`MongoAdapter::with_session`],
+    /// [`Adapter::session`]) keep the setting.
+    ///
+    /// A write that gives up is [`Error::Backend`] whose source is a
+    /// [`RetryDeadlineError`] naming the conflict.
+    ///
+    /// ```no_run
+    /// # async fn run() -> mtgo_storage::Result<()> {
+    /// use std::time::Duration;
+    /// let store = mtgo_storage::mongo::open("mongodb://127.0.0.1:27017", "mtgo")
+    ///     .await?
+    ///     .with_retry_deadline(Duration::from_secs(2));
+    /// assert_eq!(store.retry_deadline(), Duration::from_secs(2));
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn with_retry_deadline(mut self, deadline: Duration) -> Self {
+        self.retry_deadline = deadline;
+        self
+    }
+
+    /// How long a write keeps retrying conflicts (see
+    /// [`MongoAdapter::with_retry_deadline`]).
+    pub fn retry_deadline(&self) -> Duration {
+        self.retry_deadline
     }
 
     /// The database the adapter writes to.
@@ -180,42 +228,99 @@ impl MongoAdapter {
     }
 }
 
-/// How long a write keeps retrying conflicts before it reports the last one.
-const RETRY_BUDGET: Duration = Duration::from_secs(60);
+/// How long a write keeps retrying conflicts with concurrent writers unless
+/// [`MongoAdapter::with_retry_deadline`] says otherwise: 5 seconds.
+pub const DEFAULT_RETRY_DEADLINE: Duration = Duration::from_secs(5);
 
-/// Sleeps before retry `attempt` (1, 2, ...): a random time up to a cap that
-/// doubles from 2 ms to 256 ms, so competing writers spread out.
-async fn backoff(attempt: u32) {
-    use std::hash::{BuildHasher, Hasher};
-    let cap_ms = 2u64 << attempt.min(7);
-    let random = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish();
-    let ms = 1 + random % cap_ms;
-    tokio::time::sleep(Duration::from_millis(ms)).await;
+/// The clock and attempt count of one write's retry loop.
+struct Retry {
+    started: Instant,
+    deadline: Duration,
+    attempts: u32,
 }
 
-/// Runs a single-document write, retrying while it meets a duplicate key
-/// error on the unique index `index` (two writers inserting the same new
-/// key: the retry finds the other's document and updates it) or a transient
-/// write conflict.
-async fn retry_write<T, F, Fut>(index: &str, mut op: F) -> Result<T>
+impl Retry {
+    /// Starts the clock; the first attempt is about to run.
+    fn start(deadline: Duration) -> Self {
+        Self {
+            started: Instant::now(),
+            deadline,
+            attempts: 1,
+        }
+    }
+
+    /// After an attempt met a conflict: sleeps a random time up to a cap
+    /// that doubles from 2 ms to 256 ms (so competing writers spread out)
+    /// and returns `true`, or returns `false` at once when the sleep would
+    /// end at or past the deadline.
+    async fn backoff(&mut self) -> bool {
+        use std::hash::{BuildHasher, Hasher};
+        let cap_ms = 2u64 << self.attempts.min(7);
+        let random = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish();
+        let pause = Duration::from_millis(1 + random % cap_ms);
+        if self.started.elapsed() + pause >= self.deadline {
+            return false;
+        }
+        tokio::time::sleep(pause).await;
+        self.attempts += 1;
+        true
+    }
+
+    /// The time left before the deadline, for a retry (`None` for the first
+    /// attempt, which the deadline does not cut off).
+    fn time_left(&self) -> Option<Duration> {
+        (self.attempts > 1).then(|| self.deadline.saturating_sub(self.started.elapsed()))
+    }
+
+    /// The error of giving up on `conflict`, the last attempt's error being
+    /// `source`.
+    fn give_up(&self, conflict: Conflict, source: impl Into<crate::BoxError>) -> Error {
+        Error::backend(
+            BACKEND,
+            RetryDeadlineError::new(
+                conflict,
+                self.attempts,
+                self.started.elapsed(),
+                self.deadline,
+                source,
+            ),
+        )
+    }
+}
+
+impl MongoAdapter {
+    /// Runs a single-document write, retrying until the retry deadline while
+    /// it meets a duplicate key error on the unique index `index` (two
+    /// writers inserting the same new key: the retry finds the other's
+    /// document and updates it) or a transient write conflict.
+    async fn retry_write<T, F, Fut>(&self, index: &'static str, op: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = mongodb::error::Result<T>>,
+    {
+        retry_write(Retry::start(self.retry_deadline), index, op).await
+    }
+}
+
+/// [`MongoAdapter::retry_write`] with the retry loop given.
+async fn retry_write<T, F, Fut>(mut retry: Retry, index: &'static str, mut op: F) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = mongodb::error::Result<T>>,
 {
-    let started = std::time::Instant::now();
-    let mut attempt = 0;
     loop {
         match op().await {
-            Err(e)
-                if (error::is_duplicate_key(&e, Some(index)) || error::is_transient(&e))
-                    && started.elapsed() < RETRY_BUDGET =>
-            {
-                attempt += 1;
-                backoff(attempt).await;
-            }
-            other => return other.map_err(Error::from),
+            Ok(value) => return Ok(value),
+            Err(e) => match error::conflict_of(&e, index) {
+                None => return Err(e.into()),
+                Some(conflict) => {
+                    if !retry.backoff().await {
+                        return Err(retry.give_up(conflict, e));
+                    }
+                }
+            },
         }
     }
 }
@@ -302,12 +407,16 @@ mod tests {
     #[tokio::test]
     async fn retry_write_retries_a_duplicate_key_on_its_index() {
         let calls = AtomicU32::new(0);
-        let out = retry_write("session_id_unique", || async {
-            match calls.fetch_add(1, Ordering::SeqCst) {
-                0 => Err(duplicate_key("session_id_unique")),
-                _ => Ok(7),
-            }
-        })
+        let out = retry_write(
+            Retry::start(DEFAULT_RETRY_DEADLINE),
+            "session_id_unique",
+            || async {
+                match calls.fetch_add(1, Ordering::SeqCst) {
+                    0 => Err(duplicate_key("session_id_unique")),
+                    _ => Ok(7),
+                }
+            },
+        )
         .await;
         assert_eq!(out.unwrap(), 7);
         assert_eq!(calls.load(Ordering::SeqCst), 2);
@@ -316,14 +425,69 @@ mod tests {
     #[tokio::test]
     async fn retry_write_reports_a_duplicate_key_on_another_index() {
         let calls = AtomicU32::new(0);
-        let out: Result<()> = retry_write("session_id_unique", || async {
-            calls.fetch_add(1, Ordering::SeqCst);
-            Err(duplicate_key("app_unique_name"))
-        })
+        let out: Result<()> = retry_write(
+            Retry::start(DEFAULT_RETRY_DEADLINE),
+            "session_id_unique",
+            || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(duplicate_key("app_unique_name"))
+            },
+        )
         .await;
         let err = out.unwrap_err();
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         let source = std::error::Error::source(&err).expect("a source");
         assert!(source.downcast_ref::<mongodb::error::Error>().is_some());
+    }
+
+    #[tokio::test]
+    async fn retry_write_gives_up_at_the_deadline_naming_the_conflict() {
+        let calls = AtomicU32::new(0);
+        let deadline = Duration::from_millis(300);
+        let started = Instant::now();
+        let out: Result<()> = retry_write(Retry::start(deadline), "session_id_unique", || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err(duplicate_key("session_id_unique"))
+        })
+        .await;
+        let took = started.elapsed();
+        assert!(took < deadline, "took {took:?}");
+        let err = out.unwrap_err();
+        let Error::Backend { backend, source } = &err else {
+            panic!("not a backend error: {err:?}");
+        };
+        assert_eq!(*backend, BACKEND);
+        let gave_up = source
+            .downcast_ref::<RetryDeadlineError>()
+            .expect("a RetryDeadlineError");
+        assert_eq!(
+            gave_up.conflict,
+            Conflict::DuplicateKey {
+                index: "session_id_unique"
+            }
+        );
+        assert_eq!(gave_up.attempts, calls.load(Ordering::SeqCst));
+        assert!(gave_up.attempts > 1, "{gave_up}");
+        assert!(
+            gave_up
+                .to_string()
+                .contains("duplicate key on the unique index session_id_unique")
+        );
+        let last = std::error::Error::source(gave_up).expect("the last conflict");
+        assert!(last.downcast_ref::<mongodb::error::Error>().is_some());
+
+        // A zero deadline: one attempt, no retry.
+        calls.store(0, Ordering::SeqCst);
+        let out: Result<()> = retry_write(
+            Retry::start(Duration::ZERO),
+            "session_id_unique",
+            || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(duplicate_key("session_id_unique"))
+            },
+        )
+        .await;
+        assert!(out.is_err());
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 }

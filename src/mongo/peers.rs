@@ -3,27 +3,24 @@
 
 use super::documents::{SESSION, peer_doc, peer_from};
 use super::error::{
-    BatchWriteError, DUPLICATE_KEY, PeerWriteFailure, is_duplicate_key, is_transient,
+    BatchWriteError, Conflict, DUPLICATE_KEY, PeerWriteFailure, WRITE_CONFLICT, conflict_of,
     message_names_index,
 };
 use super::indexes::PEERS_UNIQUE;
-use super::{BACKEND, MongoAdapter, RETRY_BUDGET, backoff, retry_write};
+use super::{BACKEND, MongoAdapter, Retry};
 use crate::store::PeerStore;
-use crate::{Error, Peer, Result, normalize_phone, normalize_username};
+use crate::{BoxError, Error, Peer, Result, normalize_phone, normalize_username};
 use async_trait::async_trait;
 use bson::{Bson, Document, RawArrayBuf, RawDocumentBuf, doc};
 use futures_util::TryStreamExt;
 use mongodb::ClientSession;
 use mongodb::error::UNKNOWN_TRANSACTION_COMMIT_RESULT;
 use std::collections::HashMap;
-use std::time::Instant;
 
 /// Upserts per `update` command.
 pub(crate) const CHUNK_PEERS: usize = 1_000;
 /// Bytes of upserts per `update` command (under the 16 MiB command limit).
 const CHUNK_BYTES: usize = 8 * 1024 * 1024;
-/// Server error code of a write conflict between transactions.
-const WRITE_CONFLICT: i32 = 112;
 
 /// One `update` command of a batch and the ids of its peers, in order.
 struct Chunk {
@@ -115,16 +112,30 @@ impl MongoAdapter {
         Ok(())
     }
 
-    /// Writes a batch of several peers in one transaction, retrying it while
-    /// it meets conflicts with concurrent writers.
+    /// Writes a batch of several peers in one transaction, retrying it until
+    /// the retry deadline while it meets conflicts with concurrent writers.
+    /// A retry still running its commands at the deadline is cut off there:
+    /// dropping the session aborts its transaction, so nothing of it is
+    /// written.
     async fn save_batch(&self, peers: &[&Peer]) -> Result<()> {
         let chunks = self.chunks(peers)?;
-        let started = Instant::now();
+        let mut retry = Retry::start(self.retry_deadline);
         let mut session = self.client().start_session().await?;
-        let mut attempt = 0;
+        // The conflict of the previous attempt, reported if a retry is cut off.
+        let mut last: Option<(Conflict, BoxError)> = None;
         loop {
             session.start_transaction().await?;
-            let outcome = match self.run_chunks(&mut session, &chunks).await {
+            let run = self.run_chunks(&mut session, &chunks);
+            let ran = match (retry.time_left(), last.take()) {
+                (Some(left), Some((conflict, previous))) => {
+                    match tokio::time::timeout(left, run).await {
+                        Ok(ran) => ran,
+                        Err(_) => return Err(retry.give_up(conflict, previous)),
+                    }
+                }
+                _ => run.await,
+            };
+            let outcome = match ran {
                 Ok(()) => commit(&mut session).await.map_err(BatchFailure::Driver),
                 Err(failure) => {
                     // The server may have aborted already; nothing to add then.
@@ -132,32 +143,31 @@ impl MongoAdapter {
                     Err(failure)
                 }
             };
-            let retry = match outcome {
+            match outcome {
                 Ok(()) => return Ok(()),
                 Err(BatchFailure::Driver(e)) => {
-                    let retry = is_transient(&e) || is_duplicate_key(&e, Some(PEERS_UNIQUE));
-                    if !retry || started.elapsed() >= RETRY_BUDGET {
+                    let Some(conflict) = conflict_of(&e, PEERS_UNIQUE) else {
                         return Err(e.into());
+                    };
+                    if !retry.backoff().await {
+                        return Err(retry.give_up(conflict, e));
                     }
-                    true
+                    last = Some((conflict, e.into()));
                 }
                 Err(BatchFailure::Refused(failures)) => {
-                    let retry = failures.iter().all(is_race);
-                    if !retry || started.elapsed() >= RETRY_BUDGET {
-                        return Err(Error::backend(
-                            BACKEND,
-                            BatchWriteError {
-                                batch_len: peers.len(),
-                                failures,
-                            },
-                        ));
+                    let refused = BatchWriteError {
+                        batch_len: peers.len(),
+                        failures,
+                    };
+                    let Some(conflict) = race_of(&refused.failures) else {
+                        return Err(Error::backend(BACKEND, refused));
+                    };
+                    if !retry.backoff().await {
+                        return Err(retry.give_up(conflict, refused));
                     }
-                    true
+                    last = Some((conflict, refused.into()));
                 }
-            };
-            debug_assert!(retry);
-            attempt += 1;
-            backoff(attempt).await;
+            }
         }
     }
 
@@ -172,12 +182,26 @@ impl MongoAdapter {
     }
 }
 
-/// Whether a refused write is a conflict that a retry resolves: a write
-/// conflict, or a duplicate key on the (session, id) index (two writers
-/// inserting the same new peer).
-fn is_race(failure: &PeerWriteFailure) -> bool {
-    failure.code == WRITE_CONFLICT
-        || (failure.code == DUPLICATE_KEY && message_names_index(&failure.message, PEERS_UNIQUE))
+/// The conflict a retry resolves, when every refused write of a batch is
+/// one: a write conflict, or a duplicate key on the (session, id) index (two
+/// writers inserting the same new peer). `None` when any refusal is
+/// something else.
+fn race_of(failures: &[PeerWriteFailure]) -> Option<Conflict> {
+    let mut conflict = None;
+    for failure in failures {
+        if failure.code == WRITE_CONFLICT {
+            conflict = Some(Conflict::WriteConflict);
+        } else if failure.code == DUPLICATE_KEY
+            && message_names_index(&failure.message, PEERS_UNIQUE)
+        {
+            conflict.get_or_insert(Conflict::DuplicateKey {
+                index: PEERS_UNIQUE,
+            });
+        } else {
+            return None;
+        }
+    }
+    conflict
 }
 
 /// Commits, retrying the commit itself while its result is unknown.
@@ -227,7 +251,7 @@ impl PeerStore for MongoAdapter {
     async fn save_peer(&self, peer: &Peer) -> Result<()> {
         let coll = &self.colls()?.peers;
         let replacement = peer_doc(&self.name, peer);
-        retry_write(PEERS_UNIQUE, || {
+        self.retry_write(PEERS_UNIQUE, || {
             coll.replace_one(doc! { SESSION: &self.name, "id": peer.id }, &replacement)
                 .upsert(true)
                 .into_future()
@@ -327,7 +351,24 @@ mod tests {
                 message: "E11000 index: other dup key".into()
             }]
         );
-        assert!(!is_race(&failures[0]));
+        assert_eq!(race_of(&failures), None);
+        let race = |code: i32, message: &str| PeerWriteFailure {
+            peer_id: 1,
+            code,
+            message: message.into(),
+        };
+        let dup = race(11000, "E11000 index: session_id_unique dup key");
+        assert_eq!(
+            race_of(std::slice::from_ref(&dup)),
+            Some(Conflict::DuplicateKey {
+                index: PEERS_UNIQUE
+            })
+        );
+        assert_eq!(
+            race_of(&[dup.clone(), race(112, "WriteConflict")]),
+            Some(Conflict::WriteConflict)
+        );
+        assert_eq!(race_of(&[dup, failures[0].clone()]), None);
         assert!(write_errors(&doc! { "ok": 1.0, "n": 3 }, &[1]).is_empty());
     }
 }

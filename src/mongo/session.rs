@@ -1,7 +1,7 @@
 //! [`SessionStore`] on the `sessions` collection.
 
+use super::MongoAdapter;
 use super::documents::{SESSION, session_doc, session_from};
-use super::{MongoAdapter, retry_write};
 use crate::store::SessionStore;
 use crate::{Result, Session};
 use async_trait::async_trait;
@@ -21,7 +21,7 @@ impl SessionStore for MongoAdapter {
     async fn save_session(&self, session: &Session) -> Result<()> {
         let coll = &self.colls()?.sessions;
         let replacement = session_doc(&self.name, session);
-        retry_write("session_unique", || {
+        self.retry_write("session_unique", || {
             coll.replace_one(doc! { SESSION: &self.name }, &replacement)
                 .upsert(true)
                 .into_future()

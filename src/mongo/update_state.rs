@@ -1,11 +1,11 @@
 //! [`UpdateStateStore`] on the `update_state`, `channel_state`,
 //! `update_dedup` and `durable_updates` collections.
 
+use super::MongoAdapter;
 use super::documents::{
     Reader, SESSION, durable_doc, durable_from, update_state_doc, update_state_from,
 };
 use super::error::is_duplicate_key;
-use super::{MongoAdapter, retry_write};
 use crate::store::UpdateStateStore;
 use crate::{ChannelState, DurableUpdate, Error, Result, UpdateState};
 use async_trait::async_trait;
@@ -18,7 +18,7 @@ impl UpdateStateStore for MongoAdapter {
     async fn save_update_state(&self, state: &UpdateState) -> Result<()> {
         let coll = &self.colls()?.update_state;
         let replacement = update_state_doc(&self.name, state);
-        retry_write("session_unique", || {
+        self.retry_write("session_unique", || {
             coll.replace_one(doc! { SESSION: &self.name }, &replacement)
                 .upsert(true)
                 .into_future()
@@ -39,7 +39,7 @@ impl UpdateStateStore for MongoAdapter {
     async fn save_channel_pts(&self, channel_id: i64, pts: i32) -> Result<()> {
         let coll = &self.colls()?.channel_state;
         let replacement = doc! { SESSION: &self.name, "channel_id": channel_id, "pts": pts };
-        retry_write("session_channel_unique", || {
+        self.retry_write("session_channel_unique", || {
             coll.replace_one(
                 doc! { SESSION: &self.name, "channel_id": channel_id },
                 &replacement,
@@ -121,7 +121,7 @@ impl UpdateStateStore for MongoAdapter {
     async fn enqueue_update(&self, update: &DurableUpdate) -> Result<()> {
         let coll = &self.colls()?.durable_updates;
         let replacement = durable_doc(&self.name, update);
-        retry_write("session_id_unique", || {
+        self.retry_write("session_id_unique", || {
             coll.replace_one(doc! { SESSION: &self.name, "id": &update.id }, &replacement)
                 .upsert(true)
                 .into_future()

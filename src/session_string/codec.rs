@@ -232,6 +232,20 @@ pub(crate) fn rle_decode(
     Ok(out)
 }
 
+/// A server port read from a string: any value but 0. In a [`crate::Session`]
+/// port 0 means "no port", which encoders fill in from the DC table, so a
+/// string that names a server at port 0 could not be encoded back as it was
+/// read; no library writes one (every format with an address has its port).
+pub(crate) fn port(format: &'static str, port: u16, what: &str) -> Result<u16, Error> {
+    if port == 0 {
+        return Err(invalid(
+            format,
+            format!("{what} is 0, which is not a server port"),
+        ));
+    }
+    Ok(port)
+}
+
 /// `host:port`, with brackets around an IPv6 address (Go's
 /// `net.JoinHostPort`).
 pub(crate) fn join_host_port(host: &str, port: u16) -> String {

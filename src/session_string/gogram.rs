@@ -14,7 +14,7 @@
 //! here to produce reference strings).
 
 use super::codec::{b64_decode, invalid, join_host_port, split_host_port};
-use super::dc_table;
+use super::{codec, dc_table};
 use crate::AuthKey;
 use crate::error::Result;
 use crate::types::Session;
@@ -82,7 +82,7 @@ pub fn encode(session: &Session) -> Result<String> {
 /// [`crate::Error::InvalidSessionString`] naming `gogram` and the reason: a missing
 /// prefix, invalid base64 or JSON, an auth key that is not 256 bytes, a hash
 /// that does not match the key, a DC id or app id out of range, an
-/// `ip_addr` that is not `host:port`, or a legacy string without its five
+/// `ip_addr` that is not `host:port` or has port 0, or a legacy string without its five
 /// fields.
 pub fn decode(string: &str) -> Result<Session> {
     let s = string.trim();
@@ -132,7 +132,7 @@ pub fn decode(string: &str) -> Result<Session> {
         let (host, port) = split_host_port(&ip_addr)
             .ok_or_else(|| invalid(FORMAT, format!("ip_addr {ip_addr:?} is not host:port")))?;
         session.addr = host.to_owned();
-        session.port = port;
+        session.port = codec::port(FORMAT, port, "the ip_addr port")?;
     }
     Ok(session)
 }

@@ -17,8 +17,8 @@
 //! strings).
 
 use super::codec::{b64_decode, invalid, join_host_port, split_host_port};
-use super::dc_table;
 use super::gogram::auth_key_id;
+use super::{codec, dc_table};
 use crate::AuthKey;
 use crate::error::Result;
 use crate::types::Session;
@@ -124,7 +124,7 @@ pub fn encode(session: &Session) -> Result<String> {
 /// [`crate::Error::InvalidSessionString`] naming `gotgproto` and the reason: invalid
 /// base64 or JSON, a gotd session version other than 1, an auth key that is
 /// not 256 bytes, an auth key id that does not match the key, or an `Addr`
-/// that is not `host:port`.
+/// that is not `host:port` or has port 0.
 pub fn decode(string: &str) -> Result<Session> {
     let bytes = b64_decode(FORMAT, string.trim())?;
     let outer: Value = serde_json::from_slice(&bytes)
@@ -192,7 +192,7 @@ pub fn decode(string: &str) -> Result<Session> {
         let (host, port) = split_host_port(&data.Addr)
             .ok_or_else(|| invalid(FORMAT, format!("Addr {:?} is not host:port", data.Addr)))?;
         session.addr = host.to_owned();
-        session.port = port;
+        session.port = codec::port(FORMAT, port, "the Addr port")?;
     }
     Ok(session)
 }

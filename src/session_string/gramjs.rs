@@ -14,7 +14,7 @@
 //! [`super::decode_any`] tells a GramJS string from a Telethon IPv6 string of
 //! the same length.
 
-use super::codec::{Reader, b64_decode, invalid};
+use super::codec::{Reader, b64_decode, invalid, port};
 use super::{dc_table, telethon};
 use crate::AuthKey;
 use crate::error::{Error, Result};
@@ -81,8 +81,8 @@ pub fn encode(session: &Session) -> Result<String> {
 /// # Errors
 /// [`Error::InvalidSessionString`] naming `gramjs` (or `telethon` for a
 /// Telethon layout) and the reason: no leading `1`, invalid base64, an empty
-/// or non-UTF-8 address, a short payload, or an auth key that is not 256
-/// bytes.
+/// or non-UTF-8 address, port 0, a short payload, or an auth key that is
+/// not 256 bytes.
 pub fn decode(string: &str) -> Result<Session> {
     decode_with_layout(string).map(|(_, s)| s)
 }
@@ -128,7 +128,7 @@ fn text_layout(bytes: &[u8]) -> Result<Session> {
     let addr = std::str::from_utf8(r.take(len, "the address")?)
         .map_err(|_| invalid(FORMAT, "the address is not UTF-8 text"))?
         .to_owned();
-    let port = u16::from_be_bytes(r.array("the port")?);
+    let port = port(FORMAT, u16::from_be_bytes(r.array("the port")?), "the port")?;
     let key = r.take(r.remaining(), "the auth key")?;
     if key.len() != AuthKey::LEN {
         return Err(invalid(

@@ -17,7 +17,7 @@
 //! when both are the same.
 
 use super::codec::{Reader, b64_decode, invalid, write_tl_bytes};
-use super::dc_table;
+use super::{codec, dc_table};
 use crate::AuthKey;
 use crate::error::{Error, Result};
 use crate::types::Session;
@@ -83,7 +83,7 @@ pub fn encode(session: &Session) -> Result<String> {
 /// # Errors
 /// [`Error::InvalidSessionString`] naming `mtcute` and the reason: invalid
 /// base64, a version other than 3, a malformed DC option (version other than
-/// 1 and 2, non-UTF-8 address, port out of range), primary and media DC
+/// 1 and 2, non-UTF-8 address, port 0 or out of range), primary and media DC
 /// disagreeing on test mode, a bad `Bool`, an auth key that is not 256 bytes,
 /// or bytes left over.
 pub fn decode(string: &str) -> Result<Session> {
@@ -151,6 +151,7 @@ fn dc_option(data: &[u8]) -> Result<DcOption> {
     let port = r.i32_le("a DC port")?;
     let port = u16::try_from(port)
         .map_err(|_| invalid(FORMAT, format!("DC port {port} is out of range")))?;
+    let port = codec::port(FORMAT, port, "a DC port")?;
     Ok(DcOption {
         id,
         addr,

@@ -5,7 +5,7 @@
 //! Carries the DC id, the server's IP address (no host names), the port and
 //! the auth key; nothing else.
 
-use super::codec::{b64_decode, invalid};
+use super::codec::{b64_decode, invalid, port};
 use super::dc_table;
 use crate::AuthKey;
 use crate::error::{Error, Result};
@@ -81,7 +81,7 @@ pub fn encode(session: &Session) -> Result<String> {
 ///
 /// # Errors
 /// [`Error::InvalidSessionString`] naming `telethon` and the reason: a wrong
-/// version character, invalid base64, or a payload of the wrong size.
+/// version character, invalid base64, a payload of the wrong size, or port 0.
 pub fn decode(string: &str) -> Result<Session> {
     let s = string.trim();
     let rest = s
@@ -114,7 +114,11 @@ pub(crate) fn from_payload(bytes: &[u8]) -> Result<Session> {
             Ipv6Addr::from(v6).into()
         }
     };
-    let port = u16::from_be_bytes([bytes[1 + ip_len], bytes[2 + ip_len]]);
+    let port = port(
+        FORMAT,
+        u16::from_be_bytes([bytes[1 + ip_len], bytes[2 + ip_len]]),
+        "the port",
+    )?;
     let key = &bytes[3 + ip_len..];
     Ok(Session {
         dc: i32::from(bytes[0]),

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use assert_cmd::Command;
-use mtgo_storage::conformance::{service_url, unavailable, unique_session_name};
+use mtgo_storage::conformance::{reachable, service_url, unavailable, unique_session_name};
 use mtgo_storage::{Adapter, AuthKey, Conversation, DcAuth, DurableUpdate, Peer, PeerType};
 use mtgo_storage::{Session, UpdateState};
 
@@ -112,6 +112,9 @@ pub fn with_path(url: &str, path: &str) -> String {
 /// Opens `url` through the library (the same way the CLI does) for seeding
 /// and checking; `None` after a loud skip if the service is unreachable.
 pub async fn open(service_name: &str, url: &str) -> Option<Box<dyn Adapter>> {
+    if service_name != "sqlite" && !reachable(service_name, url).await {
+        return None;
+    }
     let result: mtgo_storage::Result<Box<dyn Adapter>> = match service_name {
         "sqlite" => {
             let path = url.strip_prefix("sqlite://").expect("a sqlite:// url");
@@ -350,6 +353,98 @@ pub async fn purge(store: &dyn Adapter) {
         }
     }
     store.delete_session().await.unwrap();
+}
+
+/// Removes everything of `session` from the shared service at `url`,
+/// including what [`purge`] cannot reach through the store traits (DC keys,
+/// update state, channel pts, dedup keys), so a test leaves nothing behind.
+/// A failure is reported, not panicked on: the test's assertions are done.
+pub async fn purge_everything(service_name: &str, url: &str, session: &str) {
+    match service_name {
+        "postgres" | "mysql" => {
+            use sea_orm::{ConnectionTrait, Statement};
+            let db = match sea_orm::Database::connect(url).await {
+                Ok(db) => db,
+                Err(e) => return eprintln!("test clean-up: cannot connect to {url}: {e}"),
+            };
+            let backend = db.get_database_backend();
+            let ph = if service_name == "postgres" {
+                "$1"
+            } else {
+                "?"
+            };
+            for table in [
+                "mtgo_sessions",
+                "mtgo_peers",
+                "mtgo_peer_usernames",
+                "mtgo_conversations",
+                "mtgo_dc_auth",
+                "mtgo_update_state",
+                "mtgo_channel_state",
+                "mtgo_update_dedup",
+                "mtgo_durable_updates",
+            ] {
+                let statement = Statement::from_sql_and_values(
+                    backend,
+                    format!("DELETE FROM {table} WHERE session_name = {ph}"),
+                    [session.into()],
+                );
+                if let Err(e) = db.execute_raw(statement).await {
+                    eprintln!("test clean-up: deleting from {table}: {e}");
+                }
+            }
+            let _ = db.close().await;
+        }
+        "redis" => {
+            let Ok(client) = redis::Client::open(url) else {
+                return;
+            };
+            let Ok(mut conn) = client.get_multiplexed_async_connection().await else {
+                return eprintln!("test clean-up: cannot connect to {url}");
+            };
+            let prefix = mtgo_storage::redis::DEFAULT_PREFIX;
+            let keys: Vec<String> = redis::cmd("KEYS")
+                .arg(format!("{prefix}:{{{session}}}:*"))
+                .query_async(&mut conn)
+                .await
+                .unwrap_or_default();
+            if !keys.is_empty() {
+                let _: redis::RedisResult<i64> =
+                    redis::cmd("UNLINK").arg(&keys).query_async(&mut conn).await;
+            }
+            let _: redis::RedisResult<i64> = redis::cmd("SREM")
+                .arg(format!("{prefix}:sessions"))
+                .arg(session)
+                .query_async(&mut conn)
+                .await;
+        }
+        "mongodb" => {
+            let db = url
+                .rsplit_once('/')
+                .map(|(_, db)| db.split('?').next().unwrap_or_default())
+                .unwrap_or_default();
+            let client = match mongodb::Client::with_uri_str(url).await {
+                Ok(c) => c,
+                Err(e) => return eprintln!("test clean-up: no MongoDB client: {e}"),
+            };
+            for name in [
+                "sessions",
+                "peers",
+                "conversations",
+                "dc_auth",
+                "update_state",
+                "channel_state",
+                "update_dedup",
+                "durable_updates",
+            ] {
+                let coll = client.database(db).collection::<bson::Document>(name);
+                if let Err(e) = coll.delete_many(bson::doc! { "session": session }).await {
+                    eprintln!("test clean-up: deleting from {name}: {e}");
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Asserts that the file at `path` is readable and writable by its owner

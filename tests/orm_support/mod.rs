@@ -1,7 +1,8 @@
 //! Shared helpers of the OrmAdapter tests: service URLs and factories.
 #![allow(dead_code, unused_imports)]
 
-use mtgo_storage::conformance::{service_url, unavailable};
+use super::purge_support;
+use mtgo_storage::conformance::{reachable, service_url, unavailable};
 use mtgo_storage::{Adapter, OrmAdapter};
 
 /// The error and its sources, for skip messages.
@@ -25,19 +26,30 @@ pub fn mysql_url() -> String {
 }
 
 /// A migrated PostgreSQL adapter bound to `session`, or `None` (skipped)
-/// when the server is unreachable and not required.
+/// when the server is unreachable and not required. Whether it is reachable
+/// is found out once per test binary ([`reachable`]), so a missing server
+/// skips every case at once.
 #[cfg(feature = "postgres")]
 pub async fn postgres(session: String) -> Option<OrmAdapter> {
-    match mtgo_storage::orm::postgres::open(&postgres_url()).await {
+    let url = postgres_url();
+    if !reachable("postgres", &url).await {
+        return None;
+    }
+    match mtgo_storage::orm::postgres::open(&url).await {
         Ok(a) => Some(a.with_session(&session)),
         Err(e) => unavailable("postgres", &chain(&e)),
     }
 }
 
-/// A migrated MySQL/MariaDB adapter bound to `session`, or `None`.
+/// A migrated MySQL/MariaDB adapter bound to `session`, or `None`, as
+/// [`postgres`].
 #[cfg(feature = "mysql")]
 pub async fn mysql(session: String) -> Option<OrmAdapter> {
-    match mtgo_storage::orm::mysql::open(&mysql_url()).await {
+    let url = mysql_url();
+    if !reachable("mysql", &url).await {
+        return None;
+    }
+    match mtgo_storage::orm::mysql::open(&url).await {
         Ok(a) => Some(a.with_session(&session)),
         Err(e) => unavailable("mysql", &chain(&e)),
     }
@@ -56,6 +68,19 @@ pub async fn sqlite_file() -> (OrmAdapter, std::path::PathBuf, tempfile::TempDir
     (adapter, path, dir)
 }
 
+/// Every table of the schema, each keyed by `session_name`.
+pub const TABLES: [&str; 9] = [
+    "mtgo_sessions",
+    "mtgo_peers",
+    "mtgo_peer_usernames",
+    "mtgo_conversations",
+    "mtgo_dc_auth",
+    "mtgo_update_state",
+    "mtgo_channel_state",
+    "mtgo_update_dedup",
+    "mtgo_durable_updates",
+];
+
 /// Deletes every row of the adapter's session name from every `mtgo_*`
 /// table (so large tests do not grow the shared test database).
 pub async fn purge(adapter: &OrmAdapter) {
@@ -67,17 +92,7 @@ pub async fn purge(adapter: &OrmAdapter) {
     } else {
         "?"
     };
-    for table in [
-        "mtgo_sessions",
-        "mtgo_peers",
-        "mtgo_peer_usernames",
-        "mtgo_conversations",
-        "mtgo_dc_auth",
-        "mtgo_update_state",
-        "mtgo_channel_state",
-        "mtgo_update_dedup",
-        "mtgo_durable_updates",
-    ] {
+    for table in TABLES {
         db.execute_raw(Statement::from_sql_and_values(
             backend,
             format!("DELETE FROM {table} WHERE session_name = {ph}"),
@@ -86,4 +101,62 @@ pub async fn purge(adapter: &OrmAdapter) {
         .await
         .unwrap_or_else(|e| panic!("purging {table}: {e}"));
     }
+}
+
+/// A clean-up that connects to `url` and deletes the rows of every session
+/// whose name starts with `prefix` (a conformance case's name and the names
+/// it derives from it) from every `mtgo_*` table. Failures are reported,
+/// never panicked on.
+pub fn purge_prefix_later(url: String, prefix: String) -> purge_support::Cleanup {
+    Box::new(move |rt| {
+        rt.block_on(async move {
+            use sea_orm::{ConnectionTrait, Statement};
+            let db = match sea_orm::Database::connect(&url).await {
+                Ok(db) => db,
+                Err(e) => {
+                    eprintln!("test clean-up: cannot connect to {url}: {e}");
+                    return;
+                }
+            };
+            let backend = db.get_database_backend();
+            let ph = if backend == sea_orm::DbBackend::Postgres {
+                "$1"
+            } else {
+                "?"
+            };
+            // An exact prefix match: no LIKE wildcards, no collation order.
+            let chars = prefix.chars().count();
+            for table in TABLES {
+                let sql =
+                    format!("DELETE FROM {table} WHERE substr(session_name, 1, {chars}) = {ph}");
+                let statement =
+                    Statement::from_sql_and_values(backend, sql, [prefix.clone().into()]);
+                if let Err(e) = db.execute_raw(statement).await {
+                    eprintln!("test clean-up: deleting from {table}: {e}");
+                }
+            }
+            let _ = db.close().await;
+        })
+    })
+}
+
+/// [`postgres`], wrapped to delete every row of the session (and of the
+/// sessions named after it) when dropped: the conformance factory.
+#[cfg(feature = "postgres")]
+pub async fn postgres_purging(session: String) -> Option<purge_support::Purging<OrmAdapter>> {
+    let adapter = postgres(session.clone()).await?;
+    Some(purge_support::Purging::new(
+        adapter,
+        purge_prefix_later(postgres_url(), session),
+    ))
+}
+
+/// [`mysql`], wrapped as [`postgres_purging`].
+#[cfg(feature = "mysql")]
+pub async fn mysql_purging(session: String) -> Option<purge_support::Purging<OrmAdapter>> {
+    let adapter = mysql(session.clone()).await?;
+    Some(purge_support::Purging::new(
+        adapter,
+        purge_prefix_later(mysql_url(), session),
+    ))
 }
