@@ -4,7 +4,9 @@
 use crate::error::Result;
 use crate::storage::{PeerCache, Storage};
 use crate::store::{Adapter, ConversationStore, DcAuthStore, UpdateStateStore, require};
-use crate::types::{ChannelState, Conversation, DcAuth, DurableUpdate, Peer, Session, UpdateState};
+use crate::types::{
+    ChannelState, Conversation, DcAuth, DedupKey, DurableUpdate, Peer, Session, UpdateState,
+};
 use crate::{AuthKey, session_string};
 use async_trait::async_trait;
 use std::sync::{Arc, RwLock};
@@ -308,6 +310,12 @@ impl<A: Adapter> UpdateStateStore for AdapterStorage<A> {
     async fn prune_dedup_keys(&self, older_than: i64) -> Result<u64> {
         self.update_store("prune_dedup_keys")?
             .prune_dedup_keys(older_than)
+            .await
+    }
+
+    async fn load_dedup_keys(&self) -> Result<Vec<DedupKey>> {
+        self.update_store("load_dedup_keys")?
+            .load_dedup_keys()
             .await
     }
 

@@ -5,7 +5,8 @@ use crate::store::{
     Adapter, ConversationStore, DcAuthStore, PeerStore, SessionStore, UpdateStateStore,
 };
 use crate::types::{
-    ChannelState, Conversation, DcAuth, DurableUpdate, Peer, Session, UpdateState, unix_now,
+    ChannelState, Conversation, DcAuth, DedupKey, DurableUpdate, Peer, Session, UpdateState,
+    unix_now,
 };
 use crate::{Error, normalize_phone, normalize_username};
 use async_trait::async_trait;
@@ -310,6 +311,23 @@ impl UpdateStateStore for MemoryAdapter {
             d.dedup.retain(|_, seen_at| *seen_at >= older_than);
             (before - d.dedup.len()) as u64
         }))
+    }
+
+    async fn load_dedup_keys(&self) -> Result<Vec<DedupKey>> {
+        let mut keys = self.read(|d| {
+            d.map(|d| {
+                d.dedup
+                    .iter()
+                    .map(|(key, &seen_at)| DedupKey {
+                        key: key.clone(),
+                        seen_at,
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+        });
+        keys.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        Ok(keys)
     }
 
     async fn enqueue_update(&self, update: &DurableUpdate) -> Result<()> {

@@ -9,7 +9,9 @@
 //! in [`crate::conformance`].
 
 use crate::error::Result;
-use crate::types::{ChannelState, Conversation, DcAuth, DurableUpdate, Peer, Session, UpdateState};
+use crate::types::{
+    ChannelState, Conversation, DcAuth, DedupKey, DurableUpdate, Peer, Session, UpdateState,
+};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -215,6 +217,22 @@ pub trait UpdateStateStore: Send + Sync {
     /// # Errors
     /// [`crate::Error::Backend`] when the store fails.
     async fn prune_dedup_keys(&self, older_than: i64) -> Result<u64>;
+
+    /// Every dedup key of the session with the time it was first seen,
+    /// sorted by key (byte order of the UTF-8 text, as `str` compares, on
+    /// every backend whatever its collation). Empty if there are none; keys
+    /// removed by [`prune_dedup_keys`](Self::prune_dedup_keys) (or expired,
+    /// on a store that expires them) are not listed. For copies and
+    /// exports, not for a client's hot path: it reads every key.
+    ///
+    /// # Errors
+    /// [`crate::Error::Unsupported`] from a store that does not implement it
+    /// (the default); [`crate::Error::Backend`] when the store fails;
+    /// [`crate::Error::Corrupt`] when a stored key or time cannot be read
+    /// back.
+    async fn load_dedup_keys(&self) -> Result<Vec<DedupKey>> {
+        Err(crate::Error::unsupported("load_dedup_keys", "custom"))
+    }
 
     /// Adds an update to the durable queue. An update with the same id is
     /// replaced (attempts and last error included).

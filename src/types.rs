@@ -320,6 +320,17 @@ pub struct ChannelState {
     pub pts: i32,
 }
 
+/// A dedup key of the update state and when it was seen, as listed by
+/// [`UpdateStateStore::load_dedup_keys`](crate::UpdateStateStore::load_dedup_keys).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+pub struct DedupKey {
+    /// The caller's key (for instance an update's unique id).
+    pub key: String,
+    /// When it was first seen (the `seen_at` given to
+    /// [`UpdateStateStore::insert_dedup_key`](crate::UpdateStateStore::insert_dedup_key)).
+    pub seen_at: i64,
+}
+
 /// An update kept in the durable retry queue until it is handled.
 ///
 /// The queue is ordered by `created_at`, then by `id`.

@@ -488,6 +488,13 @@ async fn expiry_times_apply_to_peers_conversations_and_dedup_keys() {
     let updates = store.update_state().unwrap();
     assert!(updates.insert_dedup_key("seen", 1).await.unwrap());
     assert!(!updates.insert_dedup_key("seen", 2).await.unwrap());
+    assert_eq!(
+        updates.load_dedup_keys().await.unwrap(),
+        vec![mtgo_storage::DedupKey {
+            key: "seen".into(),
+            seen_at: 1
+        }]
+    );
 
     tokio::time::sleep(Duration::from_millis(2_600)).await;
 
@@ -512,6 +519,10 @@ async fn expiry_times_apply_to_peers_conversations_and_dedup_keys() {
     assert_eq!(convs.load_conversation(1, 2).await.unwrap(), None);
     assert!(convs.load_conversations().await.unwrap().is_empty());
     assert!(!updates.has_dedup_key("seen").await.unwrap());
+    assert!(
+        updates.load_dedup_keys().await.unwrap().is_empty(),
+        "an expired dedup key is not listed"
+    );
     assert!(
         updates.insert_dedup_key("seen", 3).await.unwrap(),
         "an expired dedup key is new again"

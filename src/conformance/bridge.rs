@@ -178,6 +178,14 @@ pub async fn bridge_forwards_to_the_adapter(adapter: Arc<dyn Adapter>) {
         assert_eq!(stored.map(|c| c.name), Some("x".into()));
     }
     if adapter.update_state().is_some() {
+        assert!(storage.insert_dedup_key("k", 3).await.unwrap());
+        assert_eq!(
+            storage.load_dedup_keys().await.unwrap(),
+            vec![crate::DedupKey {
+                key: "k".into(),
+                seen_at: 3
+            }]
+        );
         storage.save_channel_pts(9, 99).await.unwrap();
         assert_eq!(
             adapter
@@ -284,6 +292,7 @@ pub async fn bridge_unsupported_without_store(adapter: Arc<dyn Adapter>) {
         storage.insert_dedup_key("k", 1).await.map(drop),
         "insert_dedup_key",
     );
+    expect_unsupported(storage.load_dedup_keys().await.map(drop), "load_dedup_keys");
     expect_unsupported(storage.load_updates(1).await.map(drop), "load_updates");
     // The core still works.
     storage.set_dc_id(1).await.unwrap();

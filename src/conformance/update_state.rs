@@ -1,7 +1,7 @@
 //! Cases for [`UpdateStateStore`](crate::UpdateStateStore).
 
 use super::store;
-use crate::{Adapter, ChannelState, DurableUpdate, Error, UpdateState};
+use crate::{Adapter, ChannelState, DedupKey, DurableUpdate, Error, UpdateState};
 use std::sync::Arc;
 
 /// The common state is `None` until saved, then read back, then replaced.
@@ -98,6 +98,89 @@ pub async fn dedup_prune_removes_older_keys(adapter: Arc<dyn Adapter>) {
         store.insert_dedup_key("a", 5).await.unwrap(),
         "a pruned key is new again"
     );
+}
+
+fn dedup(key: &str, seen_at: i64) -> DedupKey {
+    DedupKey {
+        key: key.into(),
+        seen_at,
+    }
+}
+
+/// `load_dedup_keys` is empty until a key is recorded, then lists every key
+/// with the time it was first seen (exact, whatever its size or sign),
+/// sorted by key in `str` order (case, punctuation and non-ASCII letters
+/// included, whatever the database's collation).
+pub async fn dedup_keys_listed_sorted_with_times(adapter: Arc<dyn Adapter>) {
+    let store = store(adapter.update_state(), "update_state");
+    assert!(store.load_dedup_keys().await.unwrap().is_empty());
+    let keys = [
+        ("upd:9", 9),
+        ("b", 1_700_000_000_123),
+        ("é", -5),
+        ("B", (1 << 53) + 1),
+        ("upd:10", i64::MAX),
+        ("_", 0),
+        ("a", i64::MIN),
+        ("Z", 7),
+    ];
+    for (key, at) in keys {
+        assert!(store.insert_dedup_key(key, at).await.unwrap());
+    }
+    assert!(!store.insert_dedup_key("b", 1).await.unwrap());
+    let mut expected: Vec<DedupKey> = keys.iter().map(|&(k, at)| dedup(k, at)).collect();
+    expected.sort_by(|a, b| a.key.cmp(&b.key));
+    assert_eq!(
+        expected.iter().map(|d| d.key.as_str()).collect::<Vec<_>>(),
+        ["B", "Z", "_", "a", "b", "upd:10", "upd:9", "é"]
+    );
+    assert_eq!(store.load_dedup_keys().await.unwrap(), expected);
+}
+
+/// `load_dedup_keys` lists the keys of the handle's session only: another
+/// session's keys, even the same ones with other times, are not listed.
+pub async fn dedup_keys_listed_per_session(adapter: Arc<dyn Adapter>) {
+    let other: Arc<dyn Adapter> =
+        Arc::from(adapter.session(&format!("{}-other", adapter.session_name())));
+    let (a, b) = (
+        store(adapter.update_state(), "update_state"),
+        store(other.update_state(), "update_state"),
+    );
+    assert!(a.insert_dedup_key("shared", 1).await.unwrap());
+    assert!(a.insert_dedup_key("mine", 2).await.unwrap());
+    assert!(b.load_dedup_keys().await.unwrap().is_empty());
+    assert!(b.insert_dedup_key("shared", 50).await.unwrap());
+    assert_eq!(
+        a.load_dedup_keys().await.unwrap(),
+        vec![dedup("mine", 2), dedup("shared", 1)]
+    );
+    assert_eq!(
+        b.load_dedup_keys().await.unwrap(),
+        vec![dedup("shared", 50)]
+    );
+    b.prune_dedup_keys(i64::MAX).await.unwrap();
+    assert_eq!(a.load_dedup_keys().await.unwrap().len(), 2);
+}
+
+/// Keys removed by `prune_dedup_keys` are no longer listed; a pruned key
+/// recorded again is listed with its new time.
+pub async fn dedup_keys_pruned_are_not_listed(adapter: Arc<dyn Adapter>) {
+    let store = store(adapter.update_state(), "update_state");
+    for (key, at) in [("a", 100), ("b", 200), ("c", 300)] {
+        assert!(store.insert_dedup_key(key, at).await.unwrap());
+    }
+    assert_eq!(store.prune_dedup_keys(200).await.unwrap(), 1);
+    assert_eq!(
+        store.load_dedup_keys().await.unwrap(),
+        vec![dedup("b", 200), dedup("c", 300)]
+    );
+    assert!(store.insert_dedup_key("a", 400).await.unwrap());
+    assert_eq!(
+        store.load_dedup_keys().await.unwrap(),
+        vec![dedup("a", 400), dedup("b", 200), dedup("c", 300)]
+    );
+    assert_eq!(store.prune_dedup_keys(i64::MAX).await.unwrap(), 3);
+    assert!(store.load_dedup_keys().await.unwrap().is_empty());
 }
 
 fn update(id: &str, created_at: i64) -> DurableUpdate {

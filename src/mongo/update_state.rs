@@ -118,6 +118,32 @@ impl UpdateStateStore for MongoAdapter {
         Ok(result.deleted_count)
     }
 
+    /// Sorted again after the server's sort: MongoDB compares strings by
+    /// their UTF-8 bytes unless a collation says otherwise, as `str` does,
+    /// but a collection created with a default collation would not.
+    async fn load_dedup_keys(&self) -> Result<Vec<crate::DedupKey>> {
+        let docs: Vec<bson::Document> = self
+            .colls()?
+            .update_dedup
+            .find(doc! { SESSION: &self.name })
+            .sort(doc! { "key": 1 })
+            .await?
+            .try_collect()
+            .await?;
+        let mut keys = docs
+            .iter()
+            .map(|d| {
+                let r = Reader::new(d, "mongodb update_dedup document");
+                Ok(crate::DedupKey {
+                    key: r.string("key")?,
+                    seen_at: r.i64("seen_at")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        keys.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(keys)
+    }
+
     async fn enqueue_update(&self, update: &DurableUpdate) -> Result<()> {
         let coll = &self.colls()?.durable_updates;
         let replacement = durable_doc(&self.name, update);

@@ -8,7 +8,7 @@ use super::statement::{
 };
 use crate::error::{Error, Result};
 use crate::store::UpdateStateStore;
-use crate::{ChannelState, DurableUpdate, UpdateState};
+use crate::{ChannelState, DedupKey, DurableUpdate, UpdateState};
 use async_trait::async_trait;
 use mtgo_storage_entity::{channel_state, durable_updates, update_dedup, update_state};
 use sea_orm::sea_query::Expr;
@@ -28,6 +28,7 @@ pub(super) struct Sql {
     insert_dedup: String,
     has_dedup: String,
     prune_dedup: String,
+    load_dedup: String,
     enqueue: String,
     delete_update: String,
     mark_failed: String,
@@ -70,6 +71,12 @@ impl Sql {
                 &UpdateDedup::delete_many()
                     .filter(Dedup::SessionName.eq(slot()))
                     .filter(Dedup::SeenAt.lt(slot()))
+                    .into_query(),
+            ),
+            load_dedup: text(
+                backend,
+                &find_by::<UpdateDedup>(&[Dedup::SessionName])
+                    .order_by_asc(Dedup::DedupKey)
                     .into_query(),
             ),
             enqueue: text(backend, &upsert_all::<DurableUpdates>()),
@@ -245,6 +252,26 @@ impl UpdateStateStore for OrmAdapter {
             )
             .await?
             .rows_affected())
+    }
+
+    /// Ordered by the database and then once more in Rust: a PostgreSQL
+    /// database with a linguistic collation orders text differently from
+    /// `str`, and every backend answers alike.
+    async fn load_dedup_keys(&self) -> Result<Vec<DedupKey>> {
+        let mut keys: Vec<DedupKey> = self
+            .all::<update_dedup::Model>(
+                &self.inner.update_state.load_dedup,
+                vec![self.session_value()],
+            )
+            .await?
+            .into_iter()
+            .map(|m| DedupKey {
+                key: m.dedup_key,
+                seen_at: m.seen_at,
+            })
+            .collect();
+        keys.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(keys)
     }
 
     async fn enqueue_update(&self, u: &DurableUpdate) -> Result<()> {

@@ -34,7 +34,7 @@
 //! | `S:dcauth` | hash | DC id → the [`DcAuth`](crate::DcAuth) as JSON |
 //! | `S:state` | hash | `pts`, `qts`, `date`, `seq` |
 //! | `S:chpts` | hash | channel id → pts |
-//! | `S:dedup` | sorted set | dedup keys scored by the time seen (the pruning index) |
+//! | `S:dedup` | sorted set | dedup keys scored by the time seen: the index pruning and `load_dedup_keys` read |
 //! | `S:dedup:<key>` | string | the time seen; expires after the dedup TTL |
 //! | `S:updates` | sorted set | the durable queue's order: members `<sortable created_at>:<id>`, all scores 0, so byte order is (`created_at`, id) order |
 //! | `S:upd:<id>` | hash | `p` payload (raw bytes), `c` created_at, `a` attempts, `e` last error, `o` its order member |

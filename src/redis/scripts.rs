@@ -270,6 +270,27 @@ return n
     )
 });
 
+/// Every dedup key of the session as `{key, seen_at}`, read through the
+/// dedup index (never SCAN). `KEYS[1]` the dedup index; `ARGV[1]` the key
+/// base. The time is the key's own value (exact, where the index score is a
+/// double); members whose key expired are removed from the index.
+pub(crate) static LOAD_DEDUP: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"#!lua
+local out = {}
+for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local seen = redis.call('GET', ARGV[1] .. 'dedup:' .. m)
+  if seen then
+    out[#out + 1] = {m, seen}
+  else
+    redis.call('ZREM', KEYS[1], m)
+  end
+end
+return out
+"#,
+    )
+});
+
 /// Adds or replaces a durable update. `KEYS[1]` the order index (sorted
 /// set, all scores 0, members ordered by bytes); `KEYS[2]` the update's
 /// hash; `ARGV`: order member, payload, created_at, attempts, `1` if there

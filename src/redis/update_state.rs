@@ -3,12 +3,13 @@
 //! with a byte-ordered sorted set.
 
 use super::scripts::{
-    DELETE_UPDATE, ENQUEUE_UPDATE, INSERT_DEDUP, LOAD_UPDATES, MARK_UPDATE_FAILED, PRUNE_DEDUP,
+    DELETE_UPDATE, ENQUEUE_UPDATE, INSERT_DEDUP, LOAD_DEDUP, LOAD_UPDATES, MARK_UPDATE_FAILED,
+    PRUNE_DEDUP,
 };
 use super::{RedisAdapter, keys, parse_num};
 use crate::error::{Error, Result};
 use crate::store::UpdateStateStore;
-use crate::types::{ChannelState, DurableUpdate, UpdateState};
+use crate::types::{ChannelState, DedupKey, DurableUpdate, UpdateState};
 use ::redis::AsyncCommands;
 use async_trait::async_trait;
 
@@ -115,6 +116,30 @@ impl UpdateStateStore for RedisAdapter {
             .invoke_async(&mut conn)
             .await?;
         Ok(n)
+    }
+
+    /// Through the `S:dedup` index, in one script: keys that expired are
+    /// skipped (and dropped from the index), so what is listed is what
+    /// `has_dedup_key` finds.
+    async fn load_dedup_keys(&self) -> Result<Vec<DedupKey>> {
+        let (index, base) = (&self.keys.dedup_index(), self.keys.base());
+        let rows: Vec<(Vec<u8>, Vec<u8>)> = self
+            .read(|mut c| async move { LOAD_DEDUP.key(index).arg(base).invoke_async(&mut c).await })
+            .await?;
+        let mut keys = rows
+            .into_iter()
+            .map(|(key, seen_at)| {
+                Ok(DedupKey {
+                    key: String::from_utf8(key).map_err(|_| Error::Corrupt {
+                        what: "dedup key",
+                        reason: "not UTF-8 text".into(),
+                    })?,
+                    seen_at: parse_num("dedup key seen_at", &seen_at)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        keys.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        Ok(keys)
     }
 
     async fn enqueue_update(&self, update: &DurableUpdate) -> Result<()> {

@@ -165,8 +165,9 @@ pub fn auth_key_hex() -> String {
 }
 
 /// A known data set for one session: a session, three peers, two
-/// conversations, two DC keys, the update state, two channels and two
-/// queued updates.
+/// conversations (with set times, as `restore_conversation` keeps them),
+/// two DC keys, the update state, two channels, two queued updates and two
+/// dedup keys.
 pub async fn seed(store: &dyn Adapter) {
     store
         .save_session(&Session {
@@ -205,16 +206,17 @@ pub async fn seed(store: &dyn Adapter) {
     let conversations = store.conversations().expect("conversations");
     for (chat_id, user_id, step) in [(1_i64, 101_i64, 2_i32), (2, 101, 5)] {
         conversations
-            .save_conversation(&Conversation {
+            .restore_conversation(&Conversation {
                 chat_id,
                 user_id,
                 name: format!("flow{chat_id}"),
                 step,
                 data: vec![step as u8; 4],
-                ..Conversation::default()
+                created_at: 1_600_000_000 + chat_id,
+                updated_at: 1_650_000_000 + i64::from(step),
             })
             .await
-            .expect("save conversation");
+            .expect("restore conversation");
     }
     let dc = store.dc_auth().expect("dc auth");
     for dc_id in [1, 4] {
@@ -262,10 +264,21 @@ pub async fn seed(store: &dyn Adapter) {
         .mark_update_failed("u-2", "boom")
         .await
         .expect("mark failed");
+    for (key, seen_at) in DEDUP_KEYS {
+        assert!(
+            updates
+                .insert_dedup_key(key, seen_at)
+                .await
+                .expect("insert dedup key")
+        );
+    }
 }
 
-/// Asserts that `b` holds exactly what `a` holds for its session (the
-/// conversation timestamps excepted: a store sets them when it saves).
+/// The dedup keys [`seed`] records, with the times they were seen.
+pub const DEDUP_KEYS: [(&str, i64); 2] = [("upd:1", 1_700_000_001), ("upd:2", 1_700_000_002_123)];
+
+/// Asserts that `b` holds exactly what `a` holds for its session, the
+/// conversations' times and the dedup keys with their times included.
 pub async fn assert_same(a: &dyn Adapter, b: &dyn Adapter) {
     let mut sa = a
         .load_session()
@@ -285,29 +298,18 @@ pub async fn assert_same(a: &dyn Adapter, b: &dyn Adapter) {
         b.load_peers().await.expect("peers b"),
         "peers differ"
     );
-    let strip = |mut v: Vec<Conversation>| {
-        for c in &mut v {
-            c.created_at = 0;
-            c.updated_at = 0;
-        }
-        v
-    };
     assert_eq!(
-        strip(
-            a.conversations()
-                .unwrap()
-                .load_conversations()
-                .await
-                .unwrap()
-        ),
-        strip(
-            b.conversations()
-                .unwrap()
-                .load_conversations()
-                .await
-                .unwrap()
-        ),
-        "conversations differ"
+        a.conversations()
+            .unwrap()
+            .load_conversations()
+            .await
+            .unwrap(),
+        b.conversations()
+            .unwrap()
+            .load_conversations()
+            .await
+            .unwrap(),
+        "conversations differ (times included)"
     );
     assert_eq!(
         a.dc_auth().unwrap().load_all_dc_auth().await.unwrap(),
@@ -330,12 +332,17 @@ pub async fn assert_same(a: &dyn Adapter, b: &dyn Adapter) {
         ub.load_updates(100).await.unwrap(),
         "durable queues differ"
     );
+    assert_eq!(
+        ua.load_dedup_keys().await.unwrap(),
+        ub.load_dedup_keys().await.unwrap(),
+        "dedup keys differ (times included)"
+    );
 }
 
 /// Removes what [`seed`] wrote to a shared service that the store traits
-/// can delete: the session, peers, conversations and queued updates (DC
-/// keys, update state and channel pts have no delete and stay behind under
-/// the test's unique session name).
+/// can delete: the session, peers, conversations, queued updates and dedup
+/// keys (DC keys, update state and channel pts have no delete and stay
+/// behind under the test's unique session name).
 pub async fn purge(store: &dyn Adapter) {
     for p in store.load_peers().await.unwrap() {
         store.delete_peer(p.id).await.unwrap();
@@ -351,6 +358,7 @@ pub async fn purge(store: &dyn Adapter) {
         for q in u.load_updates(1000).await.unwrap() {
             u.delete_update(&q.id).await.unwrap();
         }
+        u.prune_dedup_keys(i64::MAX).await.unwrap();
     }
     store.delete_session().await.unwrap();
 }

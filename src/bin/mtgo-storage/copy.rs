@@ -1,16 +1,18 @@
 //! `mtgo-storage copy --from URL --to URL [--session NAME | --all]`.
 //!
 //! Copies, per session: the session record, every cached peer, every
-//! conversation, every DC auth key, the update state, every channel pts and
-//! the durable update queue. Afterwards it reads the target back and checks
-//! that everything copied is there. Dedup keys are not copied: the store
-//! traits have no way to list them (they are short-lived anyway).
+//! conversation with its original `created_at` and `updated_at`, every DC
+//! auth key, the update state, every channel pts, the durable update queue
+//! and every dedup key with the time it was seen. Afterwards it reads the
+//! target back and checks that everything copied is there, conversation
+//! times and dedup times included.
 
 use crate::output::{CliError, redact_url};
 use crate::url;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mtgo_storage::{
-    Adapter, ChannelState, Conversation, DcAuth, DurableUpdate, Peer, Session, UpdateState,
+    Adapter, ChannelState, Conversation, DcAuth, DedupKey, DurableUpdate, Peer, Session,
+    UpdateState,
 };
 use std::collections::HashSet;
 use std::fmt;
@@ -48,12 +50,8 @@ pub struct Snapshot {
     pub update_state: Option<UpdateState>,
     pub channels: Vec<ChannelState>,
     pub queue: Vec<DurableUpdate>,
-    /// Dedup keys and when each was seen (`go-import` only: the store
-    /// traits cannot list them, so `copy` has none).
-    pub dedup_keys: Vec<(String, i64)>,
-    /// Write conversations with their own `created_at`/`updated_at`
-    /// (`restore_conversation`) instead of letting the target set them.
-    pub keep_conversation_times: bool,
+    /// Dedup keys and when each was seen.
+    pub dedup_keys: Vec<DedupKey>,
 }
 
 impl Snapshot {
@@ -79,8 +77,7 @@ pub struct Counts {
     update_states: usize,
     channel_pts: usize,
     queued_updates: usize,
-    /// `Some` when dedup keys are carried (`go-import`), shown then.
-    dedup_keys: Option<usize>,
+    dedup_keys: usize,
 }
 
 impl Counts {
@@ -93,8 +90,7 @@ impl Counts {
             update_states: usize::from(s.update_state.is_some()),
             channel_pts: s.channels.len(),
             queued_updates: s.queue.len(),
-            dedup_keys: (!s.dedup_keys.is_empty() || s.keep_conversation_times)
-                .then_some(s.dedup_keys.len()),
+            dedup_keys: s.dedup_keys.len(),
         }
     }
 
@@ -106,9 +102,7 @@ impl Counts {
         self.update_states += o.update_states;
         self.channel_pts += o.channel_pts;
         self.queued_updates += o.queued_updates;
-        if let Some(n) = o.dedup_keys {
-            *self.dedup_keys.get_or_insert(0) += n;
-        }
+        self.dedup_keys += o.dedup_keys;
     }
 
     fn is_empty(&self) -> bool {
@@ -120,19 +114,16 @@ impl fmt::Display for Counts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "sessions={} peers={} conversations={} dc_auth={} update_state={} channel_pts={} queued_updates={}",
+            "sessions={} peers={} conversations={} dc_auth={} update_state={} channel_pts={} queued_updates={} dedup_keys={}",
             self.sessions,
             self.peers,
             self.conversations,
             self.dc_auth,
             self.update_states,
             self.channel_pts,
-            self.queued_updates
-        )?;
-        if let Some(n) = self.dedup_keys {
-            write!(f, " dedup_keys={n}")?;
-        }
-        Ok(())
+            self.queued_updates,
+            self.dedup_keys
+        )
     }
 }
 
@@ -231,6 +222,7 @@ async fn load(src: &dyn Adapter) -> mtgo_storage::Result<Snapshot> {
         s.update_state = u.load_update_state().await?;
         s.channels = u.load_all_channel_pts().await?;
         s.queue = u.load_updates(QUEUE_LIMIT).await?;
+        s.dedup_keys = u.load_dedup_keys().await?;
     }
     Ok(s)
 }
@@ -272,12 +264,9 @@ pub async fn write(dst: &dyn Adapter, s: &Snapshot, bar: &ProgressBar) -> mtgo_s
         let store = dst
             .conversations()
             .ok_or_else(|| lacking("save_conversation", dst))?;
+        // As given, times included (a plain save would set them to now).
         for c in &s.conversations {
-            if s.keep_conversation_times {
-                store.restore_conversation(c).await?;
-            } else {
-                store.save_conversation(c).await?;
-            }
+            store.restore_conversation(c).await?;
             bar.inc(1);
         }
     }
@@ -308,8 +297,10 @@ pub async fn write(dst: &dyn Adapter, s: &Snapshot, bar: &ProgressBar) -> mtgo_s
             store.enqueue_update(u).await?;
             bar.inc(1);
         }
-        for (key, seen_at) in &s.dedup_keys {
-            store.insert_dedup_key(key, *seen_at).await?;
+        // A key the target already has keeps the target's time; the
+        // read-back check then reports it.
+        for d in &s.dedup_keys {
+            store.insert_dedup_key(&d.key, d.seen_at).await?;
             bar.inc(1);
         }
     }
@@ -383,15 +374,13 @@ pub async fn verify(dst: &dyn Adapter, s: &Snapshot) -> Result<(), VerifyError> 
             found(&s.conversations, &on, |c| (c.chat_id, c.user_id)),
             s.conversations.len(),
         )?;
-        if s.keep_conversation_times {
-            expect(
-                "conversations with their original times",
-                found(&s.conversations, &on, |c| {
-                    (c.chat_id, c.user_id, c.created_at, c.updated_at)
-                }),
-                s.conversations.len(),
-            )?;
-        }
+        expect(
+            "conversations with their original times",
+            found(&s.conversations, &on, |c| {
+                (c.chat_id, c.user_id, c.created_at, c.updated_at)
+            }),
+            s.conversations.len(),
+        )?;
     }
     if let Some(d) = dst.dc_auth() {
         let on = d.load_all_dc_auth().await?;
@@ -420,11 +409,17 @@ pub async fn verify(dst: &dyn Adapter, s: &Snapshot) -> Result<(), VerifyError> 
             found(&s.queue, &queue, |q| q.id.clone()),
             s.queue.len(),
         )?;
-        let mut present = 0;
-        for (key, _) in &s.dedup_keys {
-            present += usize::from(u.has_dedup_key(key).await?);
-        }
-        expect("dedup keys", present, s.dedup_keys.len())?;
+        let keys = u.load_dedup_keys().await?;
+        expect(
+            "dedup keys",
+            found(&s.dedup_keys, &keys, |d| d.key.clone()),
+            s.dedup_keys.len(),
+        )?;
+        expect(
+            "dedup keys with their original times",
+            found(&s.dedup_keys, &keys, |d| (d.key.clone(), d.seen_at)),
+            s.dedup_keys.len(),
+        )?;
     }
     Ok(())
 }

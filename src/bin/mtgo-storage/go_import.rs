@@ -14,6 +14,7 @@
 use crate::copy::{Counts, Snapshot, check_stores, progress, verify, write};
 use crate::output::{CliError, redact_url};
 use crate::url::{self, Backend};
+use mtgo_storage::DedupKey;
 use mtgo_storage::go::{self, GoSession};
 use std::io::IsTerminal;
 
@@ -121,8 +122,11 @@ fn snapshot(g: GoSession) -> (String, Snapshot) {
         update_state: g.update_state,
         channels: g.channels,
         queue: g.queue,
-        dedup_keys: g.dedup_keys,
-        keep_conversation_times: true,
+        dedup_keys: g
+            .dedup_keys
+            .into_iter()
+            .map(|(key, seen_at)| DedupKey { key, seen_at })
+            .collect(),
     };
     (g.name, s)
 }

@@ -51,7 +51,7 @@ enum Command {
     /// Write a stored session as a session string or `.session` file.
     Export(export::Args),
     /// Copy sessions, peers, conversations, DC auth keys and update state
-    /// between two backends.
+    /// (dedup keys included) between two backends.
     Copy(copy::Args),
     /// Import what the Go package (github.com/mtgo-labs/storage) wrote:
     /// its GORM or sqlc SQL tables, its Redis keys or its MongoDB
