@@ -7,6 +7,7 @@ mod bridge;
 #[cfg(feature = "cache")]
 mod cache;
 mod error;
+#[cfg(any(feature = "orm", feature = "mongodb", feature = "redis"))]
 pub mod go;
 pub mod json;
 mod memory;
