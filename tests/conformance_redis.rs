@@ -4,12 +4,14 @@
 //! are deleted when the case ends.
 #![cfg(all(feature = "redis", feature = "testing"))]
 
+mod purge_support;
 mod redis_support;
 
 use mtgo_storage::conformance::{reachable, service_url, unavailable};
-use redis_support::{PurgeOnDrop, Purging};
+use mtgo_storage::redis::RedisAdapter;
+use purge_support::Purging;
 
-async fn redis(session: String) -> Option<Purging> {
+async fn redis(session: String) -> Option<Purging<RedisAdapter>> {
     let url = service_url("redis", "redis://127.0.0.1:6379");
     if !reachable("redis", &url).await {
         return None;
@@ -18,14 +20,14 @@ async fn redis(session: String) -> Option<Purging> {
         return unavailable("redis", &problem);
     }
     match mtgo_storage::redis::open(&url).await {
-        Ok(adapter) => Some(Purging {
-            inner: adapter.with_session(&session),
-            _purge: PurgeOnDrop {
-                url,
-                prefix: mtgo_storage::redis::DEFAULT_PREFIX.to_owned(),
-                session,
-            },
-        }),
+        Ok(adapter) => {
+            let inner = adapter.with_session(&session);
+            let prefix = mtgo_storage::redis::DEFAULT_PREFIX;
+            Some(Purging::new(
+                inner,
+                Box::new(move |_| redis_support::purge_session_keys(&url, prefix, &session)),
+            ))
+        }
         Err(e) => unavailable("redis", &redis_support::error_chain(&e)),
     }
 }
