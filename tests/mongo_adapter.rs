@@ -192,6 +192,7 @@ async fn documents_are_typed_and_carry_the_session_name() {
             server_salt: -9,
             port: 443,
             server_addr: "1.2.3.4".into(),
+            ..DcAuth::default()
         })
         .await
         .unwrap();

@@ -597,6 +597,7 @@ async fn binary_values_round_trip_byte_for_byte() {
             server_salt: i64::MIN,
             port: 443,
             server_addr: "::1".into(),
+            ..DcAuth::default()
         })
         .await
         .unwrap();
