@@ -132,6 +132,24 @@ impl<A: Adapter> AdapterStorage<A> {
         Ok(())
     }
 
+    /// Logout: removes everything stored under the session name
+    /// ([`Adapter::purge_session`]) and resets the session in memory to an
+    /// empty one, so getters no longer return the old auth key.
+    ///
+    /// # Errors
+    /// As [`Adapter::purge_session`]; memory is then unchanged.
+    pub async fn purge_session(&self) -> Result<()> {
+        let _writer = self.writer.lock().await;
+        self.adapter.purge_session().await?;
+        if let Some(cell) = self.current.get() {
+            *cell.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Session {
+                name: self.adapter.session_name().to_owned(),
+                ..Session::default()
+            });
+        }
+        Ok(())
+    }
+
     fn backend(&self) -> &'static str {
         self.adapter.backend_name()
     }

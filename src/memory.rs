@@ -405,6 +405,12 @@ impl Adapter for MemoryAdapter {
         Some(self)
     }
 
+    async fn purge_session(&self) -> Result<()> {
+        let mut guard = self.data.write().unwrap_or_else(|e| e.into_inner());
+        guard.remove(&self.name);
+        Ok(())
+    }
+
     async fn close(&self) -> Result<()> {
         Ok(())
     }

@@ -311,6 +311,26 @@ pub trait Adapter: SessionStore + PeerStore {
         None
     }
 
+    /// Removes everything stored under the handle's session name: the
+    /// session, the peers with their usernames and phones, conversations,
+    /// DC auth keys, update state, channel pts, dedup keys, the durable
+    /// queue, and the stores added since (lease, temporary keys and server
+    /// salts). Other session names are untouched. On a backend with
+    /// transactions it is one transaction (all of it or nothing); purging
+    /// a name with nothing stored is `Ok(())`. For logout: afterwards no
+    /// auth key of the name is left in the store.
+    ///
+    /// # Errors
+    /// [`crate::Error::Unsupported`] from a store that does not implement it
+    /// (the default); [`crate::Error::Backend`] when the store fails (a
+    /// transactional backend then keeps everything).
+    async fn purge_session(&self) -> Result<()> {
+        Err(crate::Error::unsupported(
+            "purge_session",
+            self.backend_name(),
+        ))
+    }
+
     /// Closes the store's connections. Handles sharing them must not be used
     /// afterwards. Closing twice is `Ok(())`.
     ///
@@ -381,6 +401,9 @@ macro_rules! forward_stores {
             }
             fn update_state(&self) -> Option<&dyn UpdateStateStore> {
                 (**self).update_state()
+            }
+            async fn purge_session(&self) -> Result<()> {
+                (**self).purge_session().await
             }
             async fn close(&self) -> Result<()> {
                 (**self).close().await

@@ -1,6 +1,6 @@
 //! Redis-specific behaviour beyond the shared conformance suite:
 //! constructors, prefix and expiry options, the key layout, index
-//! maintenance seen in the raw keys, round trips of a big batch, and binary
+//! maintenance seen in the raw keys, a purge leaving no key, round trips of a big batch, and binary
 //! values byte for byte.
 #![cfg(all(feature = "redis", feature = "testing"))]
 
@@ -251,6 +251,17 @@ async fn every_key_of_a_session_shares_its_hash_tag() {
             .unwrap();
         assert_eq!(names, vec![name.clone()]);
         assert_eq!(store.session_names().await.unwrap(), vec![name.clone()]);
+
+        // A purge leaves no key of the session, and takes the name off the
+        // global list.
+        store.purge_session().await.unwrap();
+        let keys = session_keys(&mut check, store.key_base()).await;
+        assert!(keys.is_empty(), "left after purge_session: {keys:#?}");
+        let names: Vec<String> = check
+            .smembers(format!("{}:sessions", store.prefix()))
+            .await
+            .unwrap();
+        assert!(names.is_empty(), "{names:?}");
     }
 }
 

@@ -335,6 +335,15 @@ impl<A: Adapter> Adapter for CachedAdapter<A> {
         self.inner.update_state()
     }
 
+    /// Purges the session name in the inner adapter, then forgets every
+    /// cached peer of it (also when purging fails: the cache then reads
+    /// again what is left).
+    async fn purge_session(&self) -> Result<()> {
+        let result = self.inner.purge_session().await;
+        self.cache.clear();
+        result
+    }
+
     /// Closes the inner adapter and forgets every cached entry of every
     /// session name of this `CachedAdapter`.
     async fn close(&self) -> Result<()> {

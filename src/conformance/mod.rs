@@ -27,6 +27,7 @@ mod env;
 pub mod fixtures;
 mod isolation;
 mod peers;
+mod purge;
 mod session;
 mod update_state;
 
@@ -38,6 +39,7 @@ pub use env::{
 };
 pub use isolation::*;
 pub use peers::*;
+pub use purge::*;
 pub use session::*;
 pub use update_state::*;
 
@@ -99,6 +101,7 @@ macro_rules! conformance_tests {
             durable_queue_order_and_limit,
             durable_queue_largest_limit_loads_all,
             durable_mark_failed_counts_attempts,
+            purge_session_removes_everything,
         );
     };
     ($factory:expr, core) => {

@@ -39,6 +39,20 @@ impl Collections {
         }
     }
 
+    /// Every collection, in the order a purge deletes from them.
+    pub(crate) fn all(&self) -> [&Collection<Document>; 8] {
+        [
+            &self.peers,
+            &self.conversations,
+            &self.dc_auth,
+            &self.update_state,
+            &self.channel_state,
+            &self.update_dedup,
+            &self.durable_updates,
+            &self.sessions,
+        ]
+    }
+
     /// Creates every index (and so every collection). Creating an index that
     /// exists with the same keys and options is a no-op, so this runs on
     /// every open.

@@ -63,6 +63,7 @@ mod documents;
 mod error;
 mod indexes;
 mod peers;
+mod purge;
 mod session;
 mod update_state;
 
@@ -376,6 +377,10 @@ impl Adapter for MongoAdapter {
 
     /// Marks every handle of this adapter closed (later calls are
     /// [`Error::Closed`]); if [`open`] made the client, shuts it down too.
+    async fn purge_session(&self) -> Result<()> {
+        self.purge().await
+    }
+
     async fn close(&self) -> Result<()> {
         if self.inner.closed.swap(true, Ordering::AcqRel) {
             return Ok(());

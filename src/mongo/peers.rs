@@ -205,7 +205,7 @@ fn race_of(failures: &[PeerWriteFailure]) -> Option<Conflict> {
 }
 
 /// Commits, retrying the commit itself while its result is unknown.
-async fn commit(session: &mut ClientSession) -> mongodb::error::Result<()> {
+pub(super) async fn commit(session: &mut ClientSession) -> mongodb::error::Result<()> {
     let mut tries = 0;
     loop {
         match session.commit_transaction().await {

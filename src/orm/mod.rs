@@ -33,6 +33,7 @@ pub mod mysql;
 mod peers;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+mod purge;
 mod sessions;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
@@ -92,6 +93,7 @@ struct Inner {
     conversations: conversations::Sql,
     dc_auth: dc_auth::Sql,
     update_state: update_state::Sql,
+    purge: purge::Sql,
     /// Statements whose text depends on a row count or a limit.
     texts: TextsByCount,
 }
@@ -168,6 +170,7 @@ impl OrmAdapter {
                 conversations: conversations::Sql::new(backend),
                 dc_auth: dc_auth::Sql::new(backend),
                 update_state: update_state::Sql::new(backend),
+                purge: purge::Sql::new(backend),
                 texts: TextsByCount::default(),
             }),
             name: Arc::from(crate::DEFAULT_SESSION_NAME),
@@ -520,6 +523,10 @@ impl Adapter for OrmAdapter {
 
     fn update_state(&self) -> Option<&dyn UpdateStateStore> {
         Some(self)
+    }
+
+    async fn purge_session(&self) -> Result<()> {
+        self.purge().await
     }
 
     async fn close(&self) -> Result<()> {

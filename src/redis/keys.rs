@@ -96,6 +96,17 @@ impl Keys {
     pub(crate) fn update(&self, id: &str) -> String {
         self.key(&format!("upd:{id}"))
     }
+
+    /// The session's keys that no index lists (the purge script walks the
+    /// index sets for the others).
+    pub(crate) fn single_keys(&self) -> Vec<String> {
+        vec![
+            self.session(),
+            self.dc_auth(),
+            self.update_state(),
+            self.channel_pts(),
+        ]
+    }
 }
 
 /// The key of the global set of session names: `{prefix}:sessions`. It has

@@ -444,6 +444,27 @@ impl Adapter for RedisAdapter {
         Some(self)
     }
 
+    /// One script deleting every key of the session (walking its index
+    /// sets: index sets that only list expired peers expire by themselves),
+    /// then the name's member of the session name set, which lives in
+    /// another cluster slot.
+    async fn purge_session(&self) -> Result<()> {
+        let mut conn = self.conn()?;
+        let _: i64 = scripts::PURGE
+            .key(self.keys.session())
+            .arg(self.keys.base())
+            .arg(self.keys.single_keys())
+            .invoke_async(&mut conn)
+            .await?;
+        let _: () = ::redis::AsyncCommands::srem(
+            &mut conn,
+            keys::session_names(&self.options.prefix),
+            &self.name,
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Marks the adapter and every handle sharing its connection closed:
     /// later operations return [`Error::Closed`]. The connection itself is
     /// released when the last handle is dropped. Closing twice is `Ok(())`.

@@ -366,3 +366,40 @@ return a
 "#,
     )
 });
+
+/// Deletes every key of a session, walking its index sets (never SCAN):
+/// each peer with the username and phone sets its `ix` field lists, each
+/// conversation, dedup key and durable update, then the index sets and the
+/// keys `ARGV[2..]` (the session's single keys). `KEYS[1]` the session key
+/// (it fixes the slot); `ARGV[1]` the key base.
+pub(crate) static PURGE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"#!lua
+local base = ARGV[1]
+for _, id in ipairs(redis.call('SMEMBERS', base .. 'peers')) do
+  local pkey = base .. 'peer:' .. id
+  local ix = redis.call('HGET', pkey, 'ix')
+  if ix then
+    for _, k in ipairs(cjson.decode(ix)) do
+      redis.call('DEL', base .. k)
+    end
+  end
+  redis.call('DEL', pkey)
+end
+for _, m in ipairs(redis.call('SMEMBERS', base .. 'convs')) do
+  redis.call('DEL', base .. 'conv:' .. m)
+end
+for _, m in ipairs(redis.call('ZRANGE', base .. 'dedup', 0, -1)) do
+  redis.call('DEL', base .. 'dedup:' .. m)
+end
+for _, m in ipairs(redis.call('ZRANGE', base .. 'updates', 0, -1)) do
+  redis.call('DEL', base .. 'upd:' .. string.sub(m, 18))
+end
+redis.call('DEL', base .. 'peers', base .. 'convs', base .. 'dedup', base .. 'updates')
+for i = 2, #ARGV do
+  redis.call('DEL', ARGV[i])
+end
+return 0
+"#,
+    )
+});

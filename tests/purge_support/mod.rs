@@ -122,6 +122,9 @@ impl<A: Adapter> Adapter for Purging<A> {
     fn update_state(&self) -> Option<&dyn UpdateStateStore> {
         self.inner.update_state()
     }
+    async fn purge_session(&self) -> Result<()> {
+        self.inner.purge_session().await
+    }
     async fn close(&self) -> Result<()> {
         self.inner.close().await
     }

@@ -18,6 +18,7 @@ mod import;
 mod info;
 mod migrate;
 mod peers;
+mod purge;
 mod schema;
 mod url;
 
@@ -63,6 +64,8 @@ enum Command {
     Peers(peers::Args),
     /// Print the DDL the migrations create, for one SQL dialect.
     Schema(schema::Args),
+    /// Remove everything stored under one session name (logout).
+    Purge(purge::Args),
 }
 
 fn main() -> ExitCode {
@@ -100,5 +103,6 @@ async fn run(command: Command) -> Result<(), CliError> {
         Command::Migrate(args) => migrate::run(args).await,
         Command::Peers(args) => peers::run(args).await,
         Command::Schema(args) => schema::run(args).await,
+        Command::Purge(args) => purge::run(args).await,
     }
 }

@@ -1,0 +1,148 @@
+//! Cases for [`Adapter::purge_session`](crate::Adapter::purge_session).
+
+use super::fixtures::{auth_key, full_peer, full_session};
+use super::store;
+use crate::{
+    Adapter, AdapterStorage, ChannelState, Conversation, DcAuth, DedupKey, DurableUpdate, Peer,
+    Session, UpdateState,
+};
+use std::sync::Arc;
+
+/// Everything one session name holds, as the stores read it back.
+#[derive(Debug, PartialEq, Default)]
+struct Contents {
+    session: Option<Session>,
+    peers: Vec<Peer>,
+    by_username: Option<Peer>,
+    by_phone: Option<Peer>,
+    conversations: Vec<Conversation>,
+    dc_auth: Vec<DcAuth>,
+    update_state: Option<UpdateState>,
+    channel_pts: Vec<ChannelState>,
+    dedup_keys: Vec<DedupKey>,
+    has_dedup_key: bool,
+    updates: Vec<DurableUpdate>,
+}
+
+async fn contents(a: &dyn Adapter) -> Contents {
+    let updates = store(a.update_state(), "update_state");
+    Contents {
+        session: a.load_session().await.unwrap(),
+        peers: a.load_peers().await.unwrap(),
+        by_username: a.get_peer_by_username("purge_user").await.unwrap(),
+        by_phone: a.get_peer_by_phone("+1 555 0199").await.unwrap(),
+        conversations: store(a.conversations(), "conversations")
+            .load_conversations()
+            .await
+            .unwrap(),
+        dc_auth: store(a.dc_auth(), "dc_auth")
+            .load_all_dc_auth()
+            .await
+            .unwrap(),
+        update_state: updates.load_update_state().await.unwrap(),
+        channel_pts: updates.load_all_channel_pts().await.unwrap(),
+        dedup_keys: updates.load_dedup_keys().await.unwrap(),
+        has_dedup_key: updates.has_dedup_key("purge-key").await.unwrap(),
+        updates: updates.load_updates(usize::MAX).await.unwrap(),
+    }
+}
+
+/// Writes one of everything under the handle's name.
+async fn fill(a: &dyn Adapter, seed: u8) {
+    a.save_session(&full_session()).await.unwrap();
+    let mut peers: Vec<Peer> = (1..=3)
+        .map(|i| full_peer(i64::from(seed) * 10 + i))
+        .collect();
+    peers[0].username = "purge_user".into();
+    peers[0].phone_number = "15550199".into();
+    a.save_peers(&peers).await.unwrap();
+    let conversations = store(a.conversations(), "conversations");
+    for chat_id in [1, 2] {
+        conversations
+            .save_conversation(&Conversation {
+                chat_id,
+                user_id: i64::from(seed),
+                name: "flow".into(),
+                step: 1,
+                data: vec![seed; 3],
+                ..Conversation::default()
+            })
+            .await
+            .unwrap();
+    }
+    let dc = store(a.dc_auth(), "dc_auth");
+    for dc_id in [1, 2, 4] {
+        dc.save_dc_auth(&DcAuth {
+            dc_id,
+            auth_key: auth_key(seed.wrapping_add(dc_id as u8)),
+            server_salt: i64::from(seed),
+            port: 443,
+            server_addr: "149.154.167.51".into(),
+            ..DcAuth::default()
+        })
+        .await
+        .unwrap();
+    }
+    let updates = store(a.update_state(), "update_state");
+    updates
+        .save_update_state(&UpdateState {
+            pts: i32::from(seed),
+            qts: 2,
+            date: 3,
+            seq: 4,
+        })
+        .await
+        .unwrap();
+    updates.save_channel_pts(-100_123, 5).await.unwrap();
+    updates.save_channel_pts(-100_456, 6).await.unwrap();
+    assert!(updates.insert_dedup_key("purge-key", 10).await.unwrap());
+    assert!(updates.insert_dedup_key("other-key", 11).await.unwrap());
+    for id in ["u1", "u2"] {
+        updates
+            .enqueue_update(&DurableUpdate {
+                id: id.into(),
+                payload: vec![seed],
+                created_at: 7,
+                ..DurableUpdate::default()
+            })
+            .await
+            .unwrap();
+    }
+    updates.mark_update_failed("u2", "boom").await.unwrap();
+}
+
+/// `purge_session` leaves nothing of the session name (session, peers and
+/// their usernames and phones, conversations, DC auth keys, update state,
+/// channel pts, dedup keys, durable queue; the name is no longer listed),
+/// leaves another name's data exactly as it was, and purging again or
+/// purging a name with nothing stored is `Ok(())`; the bridge's purge also
+/// forgets the session it holds in memory.
+pub async fn purge_session_removes_everything(adapter: Arc<dyn Adapter>) {
+    let a: &dyn Adapter = &*adapter;
+    let other = adapter.session(&format!("{}-other", a.session_name()));
+    fill(a, 1).await;
+    fill(&*other, 2).await;
+    let before = contents(&*other).await;
+    assert!(before.session.is_some() && before.has_dedup_key);
+    assert_ne!(contents(a).await, Contents::default());
+
+    a.purge_session().await.unwrap();
+    assert_eq!(contents(a).await, Contents::default());
+    assert_eq!(contents(&*other).await, before);
+    let names = a.session_names().await.unwrap();
+    assert!(!names.iter().any(|n| n == a.session_name()), "{names:?}");
+    assert!(names.iter().any(|n| n == other.session_name()), "{names:?}");
+
+    a.purge_session().await.unwrap();
+    // The name can be used again afterwards.
+    fill(a, 3).await;
+    assert_eq!(a.load_peers().await.unwrap().len(), 3);
+    // The bridge's purge also forgets the session it holds in memory.
+    let storage = AdapterStorage::new(Arc::clone(&adapter));
+    assert!(storage.session().await.unwrap().auth_key.is_some());
+    storage.purge_session().await.unwrap();
+    assert_eq!(storage.session().await.unwrap().auth_key, None);
+    assert_eq!(contents(a).await, Contents::default());
+    other.purge_session().await.unwrap();
+    assert_eq!(contents(&*other).await, Contents::default());
+}
