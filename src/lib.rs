@@ -12,6 +12,7 @@ pub mod go;
 #[cfg(feature = "grammers")]
 pub mod grammers;
 pub mod json;
+mod lease;
 mod memory;
 #[cfg(feature = "mongodb")]
 pub mod mongo;
@@ -25,6 +26,7 @@ pub mod session_file;
 pub mod session_string;
 mod storage;
 mod store;
+mod temp_keys;
 mod types;
 
 #[cfg(feature = "testing")]
@@ -35,6 +37,7 @@ pub use bridge::AdapterStorage;
 #[cfg(feature = "cache")]
 pub use cache::{CacheConfig, CacheStats, CachedAdapter};
 pub use error::{BoxError, Error, Result};
+pub use lease::{Lease, LeaseStore, MAX_HOLDER_LEN, unix_now_ms};
 pub use memory::MemoryAdapter;
 pub use normalize::{normalize_phone, normalize_username};
 #[cfg(feature = "orm")]
@@ -43,6 +46,7 @@ pub use storage::{PeerCache, Storage};
 pub use store::{
     Adapter, ConversationStore, DcAuthStore, PeerStore, SessionStore, UpdateStateStore,
 };
+pub use temp_keys::{ServerSalt, TempAuthKey, TempKeyStore};
 pub use types::{
     ChannelKind, ChannelState, Conversation, DEFAULT_SESSION_NAME, DcAuth, DcAuthEntry, DedupKey,
     DurableUpdate, Peer, PeerEntry, PeerType, Session, UpdateState, unix_now,

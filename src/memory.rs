@@ -1,9 +1,11 @@
 //! [`MemoryAdapter`]: everything in process memory (the spec's `NewMemory`).
 
 use crate::error::Result;
+use crate::lease::{self, Lease, LeaseStore, unix_now_ms};
 use crate::store::{
     Adapter, ConversationStore, DcAuthStore, PeerStore, SessionStore, UpdateStateStore,
 };
+use crate::temp_keys::{ServerSalt, TempAuthKey, TempKeyStore};
 use crate::types::{
     ChannelState, Conversation, DcAuth, DedupKey, DurableUpdate, Peer, Session, UpdateState,
     unix_now,
@@ -53,6 +55,9 @@ struct SessionData {
     channel_pts: BTreeMap<i64, i32>,
     dedup: HashMap<String, i64>,
     durable: HashMap<String, DurableUpdate>,
+    lease: Option<Lease>,
+    temp_keys: BTreeMap<i32, TempAuthKey>,
+    salts: BTreeMap<i32, BTreeMap<i64, ServerSalt>>,
 }
 
 impl SessionData {
@@ -369,6 +374,111 @@ impl UpdateStateStore for MemoryAdapter {
 }
 
 #[async_trait]
+impl LeaseStore for MemoryAdapter {
+    async fn acquire_lease(&self, holder: &str, ttl: std::time::Duration) -> Result<bool> {
+        let ttl = lease::check(holder, ttl)?;
+        let now = unix_now_ms();
+        Ok(self.write(|d| match &d.lease {
+            Some(l) if l.holder != holder && l.expires_at_ms > now => false,
+            _ => {
+                d.lease = Some(Lease {
+                    holder: holder.to_owned(),
+                    expires_at_ms: now.saturating_add(ttl),
+                });
+                true
+            }
+        }))
+    }
+
+    async fn renew_lease(&self, holder: &str, ttl: std::time::Duration) -> Result<bool> {
+        let ttl = lease::check(holder, ttl)?;
+        let now = unix_now_ms();
+        Ok(self.write(|d| match &mut d.lease {
+            Some(l) if l.holder == holder && l.expires_at_ms > now => {
+                l.expires_at_ms = now.saturating_add(ttl);
+                true
+            }
+            _ => false,
+        }))
+    }
+
+    async fn release_lease(&self, holder: &str) -> Result<()> {
+        lease::check_holder(holder)?;
+        self.write(|d| {
+            if d.lease.as_ref().is_some_and(|l| l.holder == holder) {
+                d.lease = None;
+            }
+        });
+        Ok(())
+    }
+
+    async fn load_lease(&self) -> Result<Option<Lease>> {
+        let now = unix_now_ms();
+        Ok(self.read(|d| {
+            d.and_then(|d| d.lease.clone())
+                .filter(|l| l.expires_at_ms > now)
+        }))
+    }
+}
+
+#[async_trait]
+impl TempKeyStore for MemoryAdapter {
+    async fn save_temp_auth_key(&self, key: &TempAuthKey) -> Result<()> {
+        self.write(|d| d.temp_keys.insert(key.dc_id, key.clone()));
+        Ok(())
+    }
+
+    async fn load_temp_auth_key(&self, dc_id: i32) -> Result<Option<TempAuthKey>> {
+        Ok(self.read(|d| d.and_then(|d| d.temp_keys.get(&dc_id).cloned())))
+    }
+
+    async fn delete_temp_auth_key(&self, dc_id: i32) -> Result<()> {
+        self.write(|d| d.temp_keys.remove(&dc_id));
+        Ok(())
+    }
+
+    async fn save_server_salts(&self, dc_id: i32, salts: &[ServerSalt]) -> Result<()> {
+        let list: BTreeMap<i64, ServerSalt> = salts.iter().map(|s| (s.valid_since, *s)).collect();
+        self.write(|d| {
+            if list.is_empty() {
+                d.salts.remove(&dc_id);
+            } else {
+                d.salts.insert(dc_id, list);
+            }
+        });
+        Ok(())
+    }
+
+    async fn load_server_salts(&self, dc_id: i32) -> Result<Vec<ServerSalt>> {
+        Ok(self.read(|d| {
+            d.and_then(|d| d.salts.get(&dc_id))
+                .map(|l| l.values().copied().collect())
+                .unwrap_or_default()
+        }))
+    }
+
+    async fn prune_temp_keys(&self, now: i64) -> Result<u64> {
+        Ok(self.write(|d| {
+            let mut n = 0;
+            d.temp_keys.retain(|_, k| {
+                let keep = k.expires_at > now;
+                n += u64::from(!keep);
+                keep
+            });
+            for list in d.salts.values_mut() {
+                list.retain(|_, s| {
+                    let keep = s.valid_until > now;
+                    n += u64::from(!keep);
+                    keep
+                });
+            }
+            d.salts.retain(|_, l| !l.is_empty());
+            n
+        }))
+    }
+}
+
+#[async_trait]
 impl Adapter for MemoryAdapter {
     fn backend_name(&self) -> &'static str {
         BACKEND
@@ -402,6 +512,14 @@ impl Adapter for MemoryAdapter {
     }
 
     fn update_state(&self) -> Option<&dyn UpdateStateStore> {
+        Some(self)
+    }
+
+    fn lease(&self) -> Option<&dyn LeaseStore> {
+        Some(self)
+    }
+
+    fn temp_keys(&self) -> Option<&dyn TempKeyStore> {
         Some(self)
     }
 

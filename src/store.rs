@@ -9,6 +9,8 @@
 //! in [`crate::conformance`].
 
 use crate::error::Result;
+use crate::lease::LeaseStore;
+use crate::temp_keys::TempKeyStore;
 use crate::types::{
     ChannelState, Conversation, DcAuth, DedupKey, DurableUpdate, Peer, Session, UpdateState,
 };
@@ -311,6 +313,17 @@ pub trait Adapter: SessionStore + PeerStore {
         None
     }
 
+    /// The session lease store, if the backend has one.
+    fn lease(&self) -> Option<&dyn LeaseStore> {
+        None
+    }
+
+    /// The store of temporary auth keys and server salts, if the backend
+    /// has one.
+    fn temp_keys(&self) -> Option<&dyn TempKeyStore> {
+        None
+    }
+
     /// Removes everything stored under the handle's session name: the
     /// session, the peers with their usernames and phones, conversations,
     /// DC auth keys, update state, channel pts, dedup keys, the durable
@@ -401,6 +414,12 @@ macro_rules! forward_stores {
             }
             fn update_state(&self) -> Option<&dyn UpdateStateStore> {
                 (**self).update_state()
+            }
+            fn lease(&self) -> Option<&dyn LeaseStore> {
+                (**self).lease()
+            }
+            fn temp_keys(&self) -> Option<&dyn TempKeyStore> {
+                (**self).temp_keys()
             }
             async fn purge_session(&self) -> Result<()> {
                 (**self).purge_session().await

@@ -15,7 +15,10 @@ pub mod dc_auth;
 pub mod durable_updates;
 pub mod peer_usernames;
 pub mod peers;
+pub mod server_salts;
+pub mod session_leases;
 pub mod sessions;
+pub mod temp_auth_keys;
 pub mod update_dedup;
 pub mod update_state;
 
@@ -27,7 +30,10 @@ pub mod prelude {
     pub use crate::durable_updates::Entity as DurableUpdates;
     pub use crate::peer_usernames::Entity as PeerUsernames;
     pub use crate::peers::Entity as Peers;
+    pub use crate::server_salts::Entity as ServerSalts;
+    pub use crate::session_leases::Entity as SessionLeases;
     pub use crate::sessions::Entity as Sessions;
+    pub use crate::temp_auth_keys::Entity as TempAuthKeys;
     pub use crate::update_dedup::Entity as UpdateDedup;
     pub use crate::update_state::Entity as UpdateState;
 }

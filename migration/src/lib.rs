@@ -29,6 +29,8 @@ mod m20261125_000008_create_update_dedup;
 mod m20261125_000009_create_durable_updates;
 mod m20261202_000001_peer_unknowns;
 mod m20261202_000002_dc_auth_ipv6;
+mod m20261202_000003_create_session_leases;
+mod m20261202_000004_create_temp_keys_and_salts;
 
 /// The migrator that creates the mtgo-storage schema.
 pub struct Migrator;
@@ -48,6 +50,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000009_create_durable_updates::Migration),
             Box::new(m20261202_000001_peer_unknowns::Migration),
             Box::new(m20261202_000002_dc_auth_ipv6::Migration),
+            Box::new(m20261202_000003_create_session_leases::Migration),
+            Box::new(m20261202_000004_create_temp_keys_and_salts::Migration),
         ]
     }
 

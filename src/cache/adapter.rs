@@ -335,6 +335,14 @@ impl<A: Adapter> Adapter for CachedAdapter<A> {
         self.inner.update_state()
     }
 
+    fn lease(&self) -> Option<&dyn crate::LeaseStore> {
+        self.inner.lease()
+    }
+
+    fn temp_keys(&self) -> Option<&dyn crate::TempKeyStore> {
+        self.inner.temp_keys()
+    }
+
     /// Purges the session name in the inner adapter, then forgets every
     /// cached peer of it (also when purging fails: the cache then reads
     /// again what is left).

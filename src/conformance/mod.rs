@@ -26,9 +26,11 @@ mod dc_auth;
 mod env;
 pub mod fixtures;
 mod isolation;
+mod lease;
 mod peers;
 mod purge;
 mod session;
+mod temp_keys;
 mod update_state;
 
 pub use bridge::*;
@@ -38,9 +40,11 @@ pub use env::{
     PROBE_TIMEOUT, is_required, reachable, service_url, unavailable, unique_session_name,
 };
 pub use isolation::*;
+pub use lease::*;
 pub use peers::*;
 pub use purge::*;
 pub use session::*;
+pub use temp_keys::*;
 pub use update_state::*;
 
 use crate::Adapter;
@@ -102,6 +106,10 @@ macro_rules! conformance_tests {
             durable_queue_largest_limit_loads_all,
             durable_mark_failed_counts_attempts,
             purge_session_removes_everything,
+            lease_one_holder_renew_release,
+            lease_taken_over_after_expiry,
+            temp_keys_and_salts_round_trip,
+            temp_keys_pruned_when_expired,
         );
     };
     ($factory:expr, core) => {

@@ -4,7 +4,7 @@ use super::fixtures::{auth_key, full_peer, full_session};
 use super::store;
 use crate::{
     Adapter, AdapterStorage, ChannelState, Conversation, DcAuth, DedupKey, DurableUpdate, Peer,
-    Session, UpdateState,
+    ServerSalt, Session, TempAuthKey, UpdateState,
 };
 use std::sync::Arc;
 
@@ -22,10 +22,23 @@ struct Contents {
     dedup_keys: Vec<DedupKey>,
     has_dedup_key: bool,
     updates: Vec<DurableUpdate>,
+    lease_holder: Option<String>,
+    temp_keys: Vec<Option<TempAuthKey>>,
+    salts: Vec<Vec<ServerSalt>>,
+}
+
+/// What a name with nothing stored reads back.
+fn empty() -> Contents {
+    Contents {
+        temp_keys: vec![None, None],
+        salts: vec![Vec::new(), Vec::new()],
+        ..Contents::default()
+    }
 }
 
 async fn contents(a: &dyn Adapter) -> Contents {
     let updates = store(a.update_state(), "update_state");
+    let temp = store(a.temp_keys(), "temp_keys");
     Contents {
         session: a.load_session().await.unwrap(),
         peers: a.load_peers().await.unwrap(),
@@ -44,6 +57,19 @@ async fn contents(a: &dyn Adapter) -> Contents {
         dedup_keys: updates.load_dedup_keys().await.unwrap(),
         has_dedup_key: updates.has_dedup_key("purge-key").await.unwrap(),
         updates: updates.load_updates(usize::MAX).await.unwrap(),
+        lease_holder: store(a.lease(), "lease")
+            .load_lease()
+            .await
+            .unwrap()
+            .map(|l| l.holder),
+        temp_keys: vec![
+            temp.load_temp_auth_key(1).await.unwrap(),
+            temp.load_temp_auth_key(2).await.unwrap(),
+        ],
+        salts: vec![
+            temp.load_server_salts(1).await.unwrap(),
+            temp.load_server_salts(2).await.unwrap(),
+        ],
     }
 }
 
@@ -109,11 +135,43 @@ async fn fill(a: &dyn Adapter, seed: u8) {
             .unwrap();
     }
     updates.mark_update_failed("u2", "boom").await.unwrap();
+    let lease = store(a.lease(), "lease");
+    assert!(
+        lease
+            .acquire_lease(
+                &format!("holder-{seed}"),
+                std::time::Duration::from_secs(60)
+            )
+            .await
+            .unwrap()
+    );
+    let temp = store(a.temp_keys(), "temp_keys");
+    for dc_id in [1, 2] {
+        temp.save_temp_auth_key(&TempAuthKey {
+            dc_id,
+            auth_key: auth_key(seed),
+            expires_at: 2_000_000_000,
+            perm_auth_key_id: i64::from(seed),
+        })
+        .await
+        .unwrap();
+        temp.save_server_salts(
+            dc_id,
+            &[ServerSalt {
+                valid_since: 1,
+                valid_until: 2_000_000_000,
+                salt: i64::from(seed),
+            }],
+        )
+        .await
+        .unwrap();
+    }
 }
 
 /// `purge_session` leaves nothing of the session name (session, peers and
 /// their usernames and phones, conversations, DC auth keys, update state,
-/// channel pts, dedup keys, durable queue; the name is no longer listed),
+/// channel pts, dedup keys, durable queue, lease, temporary keys and server
+/// salts; the name is no longer listed),
 /// leaves another name's data exactly as it was, and purging again or
 /// purging a name with nothing stored is `Ok(())`; the bridge's purge also
 /// forgets the session it holds in memory.
@@ -124,10 +182,10 @@ pub async fn purge_session_removes_everything(adapter: Arc<dyn Adapter>) {
     fill(&*other, 2).await;
     let before = contents(&*other).await;
     assert!(before.session.is_some() && before.has_dedup_key);
-    assert_ne!(contents(a).await, Contents::default());
+    assert_ne!(contents(a).await, empty());
 
     a.purge_session().await.unwrap();
-    assert_eq!(contents(a).await, Contents::default());
+    assert_eq!(contents(a).await, empty());
     assert_eq!(contents(&*other).await, before);
     let names = a.session_names().await.unwrap();
     assert!(!names.iter().any(|n| n == a.session_name()), "{names:?}");
@@ -142,7 +200,7 @@ pub async fn purge_session_removes_everything(adapter: Arc<dyn Adapter>) {
     assert!(storage.session().await.unwrap().auth_key.is_some());
     storage.purge_session().await.unwrap();
     assert_eq!(storage.session().await.unwrap().auth_key, None);
-    assert_eq!(contents(a).await, Contents::default());
+    assert_eq!(contents(a).await, empty());
     other.purge_session().await.unwrap();
-    assert_eq!(contents(&*other).await, Contents::default());
+    assert_eq!(contents(&*other).await, empty());
 }

@@ -23,6 +23,9 @@ pub(crate) struct Collections {
     pub(crate) channel_state: Collection<Document>,
     pub(crate) update_dedup: Collection<Document>,
     pub(crate) durable_updates: Collection<Document>,
+    pub(crate) session_leases: Collection<Document>,
+    pub(crate) temp_auth_keys: Collection<Document>,
+    pub(crate) server_salts: Collection<Document>,
 }
 
 impl Collections {
@@ -36,12 +39,18 @@ impl Collections {
             channel_state: db.collection("channel_state"),
             update_dedup: db.collection("update_dedup"),
             durable_updates: db.collection("durable_updates"),
+            session_leases: db.collection("session_leases"),
+            temp_auth_keys: db.collection("temp_auth_keys"),
+            server_salts: db.collection("server_salts"),
         }
     }
 
     /// Every collection, in the order a purge deletes from them.
-    pub(crate) fn all(&self) -> [&Collection<Document>; 8] {
+    pub(crate) fn all(&self) -> [&Collection<Document>; 11] {
         [
+            &self.session_leases,
+            &self.temp_auth_keys,
+            &self.server_salts,
             &self.peers,
             &self.conversations,
             &self.dc_auth,
@@ -103,6 +112,10 @@ impl Collections {
                 ),
             ])
             .await?;
+        unique(&self.session_leases, "session_unique", doc! { SESSION: 1 }).await?;
+        for coll in [&self.temp_auth_keys, &self.server_salts] {
+            unique(coll, "session_dc_unique", doc! { SESSION: 1, "dc_id": 1 }).await?;
+        }
         Ok(())
     }
 }

@@ -15,7 +15,8 @@
 //! # Layout
 //!
 //! One collection per kind: `sessions`, `peers`, `conversations`, `dc_auth`,
-//! `update_state`, `channel_state`, `update_dedup` and `durable_updates`.
+//! `update_state`, `channel_state`, `update_dedup`, `durable_updates`,
+//! `session_leases`, `temp_auth_keys` and `server_salts`.
 //! Every document carries the session name in `session`, and each collection
 //! has a compound unique index on (`session`, key); `peers` also has indexes
 //! on (`session`, `username_keys`) and (`session`, `phone_key`). All of them
@@ -62,9 +63,11 @@ mod dc_auth;
 mod documents;
 mod error;
 mod indexes;
+mod lease;
 mod peers;
 mod purge;
 mod session;
+mod temp_keys;
 mod update_state;
 
 pub(crate) use documents::SESSION as SESSION_FIELD;
@@ -372,6 +375,14 @@ impl Adapter for MongoAdapter {
     }
 
     fn update_state(&self) -> Option<&dyn UpdateStateStore> {
+        Some(self)
+    }
+
+    fn lease(&self) -> Option<&dyn crate::LeaseStore> {
+        Some(self)
+    }
+
+    fn temp_keys(&self) -> Option<&dyn crate::TempKeyStore> {
         Some(self)
     }
 

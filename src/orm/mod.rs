@@ -28,6 +28,7 @@
 
 mod conversations;
 mod dc_auth;
+mod lease;
 #[cfg(feature = "mysql")]
 pub mod mysql;
 mod peers;
@@ -40,6 +41,7 @@ pub mod sqlite;
 #[cfg(feature = "sqlite")]
 mod sqlite_peers;
 mod statement;
+mod temp_keys;
 mod update_state;
 
 pub use mtgo_storage_entity as entity;
@@ -93,6 +95,8 @@ struct Inner {
     conversations: conversations::Sql,
     dc_auth: dc_auth::Sql,
     update_state: update_state::Sql,
+    lease: lease::Sql,
+    temp_keys: temp_keys::Sql,
     purge: purge::Sql,
     /// Statements whose text depends on a row count or a limit.
     texts: TextsByCount,
@@ -170,6 +174,8 @@ impl OrmAdapter {
                 conversations: conversations::Sql::new(backend),
                 dc_auth: dc_auth::Sql::new(backend),
                 update_state: update_state::Sql::new(backend),
+                lease: lease::Sql::new(backend),
+                temp_keys: temp_keys::Sql::new(backend),
                 purge: purge::Sql::new(backend),
                 texts: TextsByCount::default(),
             }),
@@ -522,6 +528,14 @@ impl Adapter for OrmAdapter {
     }
 
     fn update_state(&self) -> Option<&dyn UpdateStateStore> {
+        Some(self)
+    }
+
+    fn lease(&self) -> Option<&dyn crate::LeaseStore> {
+        Some(self)
+    }
+
+    fn temp_keys(&self) -> Option<&dyn crate::TempKeyStore> {
         Some(self)
     }
 

@@ -34,6 +34,9 @@ impl Sql {
                     backend,
                     durable_updates::Column::SessionName,
                 ),
+                by_session::<session_leases::Entity>(backend, session_leases::Column::SessionName),
+                by_session::<temp_auth_keys::Entity>(backend, temp_auth_keys::Column::SessionName),
+                by_session::<server_salts::Entity>(backend, server_salts::Column::SessionName),
                 by_session::<sessions::Entity>(backend, sessions::Column::SessionName),
             ],
         }

@@ -105,7 +105,26 @@ impl Keys {
             self.dc_auth(),
             self.update_state(),
             self.channel_pts(),
+            self.lease(),
+            self.temp_keys(),
+            self.salts(),
         ]
+    }
+
+    /// The session's lease: a string holding the holder's token, expiring
+    /// with the lease.
+    pub(crate) fn lease(&self) -> String {
+        self.key("lease")
+    }
+
+    /// DC id → temporary auth key as JSON.
+    pub(crate) fn temp_keys(&self) -> String {
+        self.key("tmpkeys")
+    }
+
+    /// DC id → the DC's server salts as a JSON array.
+    pub(crate) fn salts(&self) -> String {
+        self.key("salts")
     }
 }
 

@@ -38,6 +38,9 @@
 //! | `S:dedup:<key>` | string | the time seen; expires after the dedup TTL |
 //! | `S:updates` | sorted set | the durable queue's order: members `<sortable created_at>:<id>`, all scores 0, so byte order is (`created_at`, id) order |
 //! | `S:upd:<id>` | hash | `p` payload (raw bytes), `c` created_at, `a` attempts, `e` last error, `o` its order member |
+//! | `S:lease` | string | the lease holder's token, expiring with the lease (`SET NX PX`) |
+//! | `S:tmpkeys` | hash | DC id → the temporary auth key as JSON (`k` base64, `e` expiry and `p` permanent key id as decimal strings) |
+//! | `S:salts` | hash | DC id → the DC's server salts as a JSON array of `[valid_since, valid_until, salt]` decimal strings, by `valid_since` |
 //! | `{prefix}:sessions` | set | every session name with a saved session |
 //!
 //! `{prefix}:sessions` is the one key outside a session's slot; only
@@ -86,9 +89,11 @@
 mod conversations;
 mod dc_auth;
 mod keys;
+mod lease;
 mod peers;
 mod scripts;
 mod session;
+mod temp_keys;
 mod update_state;
 
 pub use ::redis::Client;
@@ -441,6 +446,14 @@ impl Adapter for RedisAdapter {
     }
 
     fn update_state(&self) -> Option<&dyn UpdateStateStore> {
+        Some(self)
+    }
+
+    fn lease(&self) -> Option<&dyn crate::LeaseStore> {
+        Some(self)
+    }
+
+    fn temp_keys(&self) -> Option<&dyn crate::TempKeyStore> {
         Some(self)
     }
 

@@ -403,3 +403,103 @@ return 0
 "#,
     )
 });
+
+/// Takes the lease: `SET NX PX` with the holder's token, or a renewal when
+/// the key already holds that token. `KEYS[1]` the lease key; `ARGV[1]` the
+/// holder; `ARGV[2]` the time to live in ms. Returns 1 if the holder holds
+/// the lease now, 0 if another does.
+pub(crate) static ACQUIRE_LEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"#!lua
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return 1
+end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+"#,
+    )
+});
+
+/// Extends the lease if `ARGV[1]` holds it: `KEYS[1]` the lease key;
+/// `ARGV[2]` the time to live in ms. Returns 1 if renewed.
+pub(crate) static RENEW_LEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"#!lua
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+"#,
+    )
+});
+
+/// Deletes the lease if `ARGV[1]` holds it. `KEYS[1]` the lease key.
+pub(crate) static RELEASE_LEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"#!lua
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+end
+return 0
+"#,
+    )
+});
+
+/// The lease's holder and remaining time in ms, or nil. `KEYS[1]` the
+/// lease key.
+pub(crate) static LOAD_LEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"#!lua
+local holder = redis.call('GET', KEYS[1])
+if not holder then
+  return nil
+end
+return {holder, redis.call('PTTL', KEYS[1])}
+"#,
+    )
+});
+
+/// Drops expired temporary keys and salts. `KEYS[1]` the temporary key
+/// hash (DC id → JSON with the expiry as a decimal string in `e`);
+/// `KEYS[2]` the salt hash (DC id → JSON array of `[since, until, salt]`
+/// decimal strings); `ARGV[1]` now. Times compare as doubles (exact for
+/// |t| < 2^53); salts are rewritten as the strings they were. Returns how
+/// many keys and salts were dropped.
+pub(crate) static PRUNE_TEMP_KEYS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"#!lua
+local now = tonumber(ARGV[1])
+local n = 0
+local keys = redis.call('HGETALL', KEYS[1])
+for i = 1, #keys, 2 do
+  if tonumber(cjson.decode(keys[i + 1]).e) <= now then
+    redis.call('HDEL', KEYS[1], keys[i])
+    n = n + 1
+  end
+end
+local salts = redis.call('HGETALL', KEYS[2])
+for i = 1, #salts, 2 do
+  local kept = {}
+  local list = cjson.decode(salts[i + 1])
+  for _, s in ipairs(list) do
+    if tonumber(s[2]) > now then
+      kept[#kept + 1] = s
+    end
+  end
+  if #kept < #list then
+    n = n + #list - #kept
+    if #kept == 0 then
+      redis.call('HDEL', KEYS[2], salts[i])
+    else
+      redis.call('HSET', KEYS[2], salts[i], cjson.encode(kept))
+    end
+  end
+end
+return n
+"#,
+    )
+});

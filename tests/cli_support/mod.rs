@@ -392,6 +392,9 @@ pub async fn purge_everything(service_name: &str, url: &str, session: &str) {
                 "mtgo_channel_state",
                 "mtgo_update_dedup",
                 "mtgo_durable_updates",
+                "mtgo_session_leases",
+                "mtgo_temp_auth_keys",
+                "mtgo_server_salts",
             ] {
                 let statement = Statement::from_sql_and_values(
                     backend,
@@ -445,6 +448,9 @@ pub async fn purge_everything(service_name: &str, url: &str, session: &str) {
                 "channel_state",
                 "update_dedup",
                 "durable_updates",
+                "session_leases",
+                "temp_auth_keys",
+                "server_salts",
             ] {
                 let coll = client.database(db).collection::<bson::Document>(name);
                 if let Err(e) = coll.delete_many(bson::doc! { "session": session }).await {

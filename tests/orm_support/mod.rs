@@ -69,7 +69,7 @@ pub async fn sqlite_file() -> (OrmAdapter, std::path::PathBuf, tempfile::TempDir
 }
 
 /// Every table of the schema, each keyed by `session_name`.
-pub const TABLES: [&str; 9] = [
+pub const TABLES: [&str; 12] = [
     "mtgo_sessions",
     "mtgo_peers",
     "mtgo_peer_usernames",
@@ -79,6 +79,9 @@ pub const TABLES: [&str; 9] = [
     "mtgo_channel_state",
     "mtgo_update_dedup",
     "mtgo_durable_updates",
+    "mtgo_session_leases",
+    "mtgo_temp_auth_keys",
+    "mtgo_server_salts",
 ];
 
 /// Deletes every row of the adapter's session name from every `mtgo_*`

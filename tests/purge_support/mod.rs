@@ -122,6 +122,12 @@ impl<A: Adapter> Adapter for Purging<A> {
     fn update_state(&self) -> Option<&dyn UpdateStateStore> {
         self.inner.update_state()
     }
+    fn lease(&self) -> Option<&dyn mtgo_storage::LeaseStore> {
+        self.inner.lease()
+    }
+    fn temp_keys(&self) -> Option<&dyn mtgo_storage::TempKeyStore> {
+        self.inner.temp_keys()
+    }
     async fn purge_session(&self) -> Result<()> {
         self.inner.purge_session().await
     }
