@@ -40,6 +40,7 @@ use tokio::sync::{Mutex, OnceCell};
 /// ```
 pub struct AdapterStorage<A: Adapter> {
     adapter: A,
+    lease_holder: Option<String>,
     current: OnceCell<RwLock<Arc<Session>>>,
     writer: Mutex<()>,
 }
@@ -58,9 +59,56 @@ impl<A: Adapter> AdapterStorage<A> {
     pub fn new(adapter: A) -> Self {
         Self {
             adapter,
+            lease_holder: None,
             current: OnceCell::new(),
             writer: Mutex::new(()),
         }
+    }
+
+    /// Opt-in guard against two writers: every write of an auth key through
+    /// this bridge (a session whose auth key changes, `save_dc_auth`) first
+    /// checks that `holder` holds the session's lease
+    /// ([`crate::LeaseStore`]), one more round trip per such write. Acquiring
+    /// and renewing the lease stays the caller's job.
+    ///
+    /// ```
+    /// use mtgo_storage::{AdapterStorage, Adapter, AuthKey, MemoryAdapter, Storage};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let adapter = MemoryAdapter::new();
+    /// let storage = AdapterStorage::new(adapter.clone()).with_lease_holder("host-1:4242");
+    /// // Without the lease, the key is not written.
+    /// assert!(storage.set_auth_key(Some(AuthKey::new(vec![1; 256]))).await.is_err());
+    /// let lease = adapter.lease().unwrap();
+    /// assert!(lease.acquire_lease("host-1:4242", std::time::Duration::from_secs(30)).await?);
+    /// storage.set_auth_key(Some(AuthKey::new(vec![1; 256]))).await?;
+    /// # Ok::<(), mtgo_storage::Error>(())
+    /// # });
+    /// ```
+    pub fn with_lease_holder(mut self, holder: impl Into<String>) -> Self {
+        self.lease_holder = Some(holder.into());
+        self
+    }
+
+    /// Checks the lease before an auth key is written, when a holder is set.
+    ///
+    /// # Errors
+    /// [`crate::Error::LeaseNotHeld`]; [`crate::Error::Unsupported`] when
+    /// the adapter has no lease store.
+    async fn check_lease(&self, operation: &'static str) -> Result<()> {
+        let Some(holder) = &self.lease_holder else {
+            return Ok(());
+        };
+        let lease = require(self.adapter.lease(), operation, self.backend())?;
+        let found = match lease.load_lease().await? {
+            Some(l) if &l.holder == holder => return Ok(()),
+            Some(l) => format!("held by {:?}", l.holder),
+            None => "nobody holds it".to_owned(),
+        };
+        Err(crate::Error::LeaseNotHeld {
+            session: self.adapter.session_name().to_owned(),
+            holder: holder.clone(),
+            found,
+        })
     }
 
     /// The wrapped adapter.
@@ -102,12 +150,19 @@ impl<A: Adapter> AdapterStorage<A> {
     /// is visible to getters only once the write succeeded.
     ///
     /// # Errors
-    /// [`crate::Error::Backend`] if the write fails; memory is then unchanged.
+    /// [`crate::Error::Backend`] if the write fails;
+    /// [`crate::Error::LeaseNotHeld`] when the change writes an auth key and
+    /// the lease holder set with [`AdapterStorage::with_lease_holder`] does
+    /// not hold the lease. Memory is then unchanged.
     pub async fn update_session(&self, change: impl FnOnce(&mut Session) + Send) -> Result<()> {
         let _writer = self.writer.lock().await;
         let cell = self.cell().await?;
         let mut next = (**cell.read().unwrap_or_else(|e| e.into_inner())).clone();
+        let key_before = next.auth_key.clone();
         change(&mut next);
+        if next.auth_key != key_before {
+            self.check_lease("update_session").await?;
+        }
         self.adapter.save_session(&next).await?;
         *cell.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
         Ok(())
@@ -265,6 +320,7 @@ impl<A: Adapter> ConversationStore for AdapterStorage<A> {
 #[async_trait]
 impl<A: Adapter> DcAuthStore for AdapterStorage<A> {
     async fn save_dc_auth(&self, entry: &DcAuth) -> Result<()> {
+        self.check_lease("save_dc_auth").await?;
         self.dc_auth_store("save_dc_auth")?
             .save_dc_auth(entry)
             .await

@@ -124,6 +124,20 @@ pub enum Error {
         found: String,
     },
 
+    /// A write of an auth key through a handle that must hold the session's
+    /// lease ([`crate::AdapterStorage::with_lease_holder`]) found the lease
+    /// held by another holder, expired, or absent: another process may be
+    /// using the session.
+    #[error("session {session:?}: {holder:?} does not hold the lease ({found})")]
+    LeaseNotHeld {
+        /// The session name.
+        session: String,
+        /// The holder the handle writes as.
+        holder: String,
+        /// Who holds it instead: `held by "<holder>"` or `nobody holds it`.
+        found: String,
+    },
+
     /// The store was closed; no further operations are possible.
     #[error("the {backend} store is closed")]
     Closed {

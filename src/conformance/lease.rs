@@ -79,3 +79,48 @@ pub async fn lease_taken_over_after_expiry(adapter: Arc<dyn Adapter>) {
     assert_eq!(lease.load_lease().await.unwrap().unwrap().holder, "new");
     lease.release_lease("new").await.unwrap();
 }
+
+/// A bridge with a lease holder set refuses to write an auth key (of the
+/// session or of a DC) unless that holder holds the lease, and writes other
+/// fields regardless; the refusal names the holders, never the key.
+pub async fn bridge_lease_guard_refuses_auth_key_writes(adapter: Arc<dyn Adapter>) {
+    use crate::{AdapterStorage, DcAuth, DcAuthStore, Storage};
+    let lease = store(adapter.lease(), "lease");
+    let storage = AdapterStorage::new(Arc::clone(&adapter)).with_lease_holder("me");
+    let key = super::fixtures::auth_key(9);
+    storage.set_dc_id(2).await.unwrap();
+
+    let e = storage.set_auth_key(Some(key.clone())).await.unwrap_err();
+    assert!(matches!(e, Error::LeaseNotHeld { .. }), "{e:?}");
+    assert!(e.to_string().contains("nobody holds it"), "{e}");
+    assert_eq!(
+        adapter.load_session().await.unwrap().unwrap().auth_key,
+        None
+    );
+    assert_eq!(storage.auth_key().await.unwrap(), None);
+
+    assert!(lease.acquire_lease("someone-else", LONG).await.unwrap());
+    let e = storage.set_auth_key(Some(key.clone())).await.unwrap_err();
+    let text = format!("{e} {e:?}");
+    assert!(text.contains("someone-else"), "{text}");
+    assert!(!text.contains("9, 9, 9"), "{text}");
+    let dc = DcAuth {
+        dc_id: 4,
+        auth_key: key.clone(),
+        ..DcAuth::default()
+    };
+    let e = storage.save_dc_auth(&dc).await.unwrap_err();
+    assert!(matches!(e, Error::LeaseNotHeld { .. }), "{e:?}");
+    lease.release_lease("someone-else").await.unwrap();
+
+    assert!(lease.acquire_lease("me", LONG).await.unwrap());
+    storage.set_auth_key(Some(key.clone())).await.unwrap();
+    storage.save_dc_auth(&dc).await.unwrap();
+    assert_eq!(
+        adapter.load_session().await.unwrap().unwrap().auth_key,
+        Some(key)
+    );
+    lease.release_lease("me").await.unwrap();
+    // Fields other than the auth key need no lease.
+    storage.set_port(443).await.unwrap();
+}

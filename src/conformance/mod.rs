@@ -108,6 +108,7 @@ macro_rules! conformance_tests {
             purge_session_removes_everything,
             lease_one_holder_renew_release,
             lease_taken_over_after_expiry,
+            bridge_lease_guard_refuses_auth_key_writes,
             temp_keys_and_salts_round_trip,
             temp_keys_pruned_when_expired,
         );
