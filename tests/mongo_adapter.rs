@@ -104,6 +104,9 @@ async fn open_creates_unique_session_key_indexes_idempotently() {
             "channel_state",
             "update_dedup",
             "durable_updates",
+            "session_leases",
+            "temp_auth_keys",
+            "server_salts",
         ] {
             all.push((c, indexes(&fresh.db, c).await));
         }
@@ -130,6 +133,9 @@ async fn open_creates_unique_session_key_indexes_idempotently() {
         ("channel_state", doc! { "session": 1, "channel_id": 1 }),
         ("update_dedup", doc! { "session": 1, "key": 1 }),
         ("durable_updates", doc! { "session": 1, "id": 1 }),
+        ("session_leases", doc! { "session": 1 }),
+        ("temp_auth_keys", doc! { "session": 1, "dc_id": 1 }),
+        ("server_salts", doc! { "session": 1, "dc_id": 1 }),
     ];
     for (c, keys) in expect_unique {
         let list = &before.iter().find(|(n, _)| *n == c).unwrap().1;
