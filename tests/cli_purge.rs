@@ -1,5 +1,5 @@
 //! `mtgo-storage purge`: refuses without `--yes` when standard input is not
-//! a terminal (nothing removed), and with it removes everything of one
+//! a terminal (nothing removed), asks on a terminal, and with it removes everything of one
 //! session name and nothing of another, on SQLite and every service
 //! backend.
 
@@ -57,6 +57,67 @@ async fn purge_on_sqlite() {
     let missing = format!("{url}.missing");
     let line = fails(&["purge", "--from", &missing, "--session", "a", "--yes"]);
     assert!(line.contains("no such file"), "{line}");
+}
+
+/// Runs `purge` on a terminal (through `script`, which gives it one) with
+/// `answer` typed; returns the exit code and what the terminal showed.
+fn on_terminal(url: &str, session: &str, answer: &str) -> (i32, String) {
+    use std::io::Write;
+    let bin = assert_cmd::cargo::cargo_bin("mtgo-storage");
+    let command = format!("{} purge --from {url} --session {session}", bin.display());
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run script");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(answer.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// On a terminal, `purge` asks; anything but yes removes nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn purge_asks_on_a_terminal() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!(
+            "*** SKIPPED purge_asks_on_a_terminal: `script` (util-linux) is not installed ***"
+        );
+        return;
+    }
+    let (url, _dir) = sqlite_url();
+    let store = open("sqlite", &url).await.unwrap();
+    seed(store.session("alice").as_ref()).await;
+    let (code, shown) = on_terminal(&url, "alice", "n\n");
+    assert_eq!(code, 1, "{shown}");
+    assert!(
+        shown.contains("[y/N]") && shown.contains("cancelled"),
+        "{shown}"
+    );
+    assert!(
+        store
+            .session("alice")
+            .load_session()
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let (code, shown) = on_terminal(&url, "alice", "y\n");
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("purged session"), "{shown}");
+    assert_eq!(store.session("alice").load_session().await.unwrap(), None);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -30,10 +30,19 @@ pub struct Args {
 /// not exist, a database not at the current schema) or that fails.
 pub async fn run(args: Args) -> Result<(), CliError> {
     let shown = redact_url(&args.from);
-    if !args.yes {
-        confirm(&args.session, &shown)?;
+    let stdin = std::io::stdin();
+    if !args.yes && !stdin.is_terminal() {
+        return Err(CliError::new(format!(
+            "purge removes everything of session {:?} in {shown}, auth keys included: \
+             pass --yes to confirm (standard input is not a terminal)",
+            args.session
+        )));
     }
+    // Open first, so that a wrong URL fails before the question.
     let store = url::open_existing(&args.from, &args.session).await?;
+    if !args.yes {
+        confirm(&stdin, &args.session, &shown)?;
+    }
     store
         .purge_session()
         .await
@@ -43,15 +52,8 @@ pub async fn run(args: Args) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Asks on the terminal; refuses when standard input is not one.
-fn confirm(session: &str, shown: &str) -> Result<(), CliError> {
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        return Err(CliError::new(format!(
-            "purge removes everything of session {session:?} in {shown}, auth keys included: \
-             pass --yes to confirm (standard input is not a terminal)"
-        )));
-    }
+/// Asks on the terminal (standard error) and reads the answer.
+fn confirm(stdin: &std::io::Stdin, session: &str, shown: &str) -> Result<(), CliError> {
     let mut stderr = std::io::stderr();
     let _ = write!(
         stderr,
