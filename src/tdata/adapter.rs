@@ -133,25 +133,41 @@ pub async fn import(
 }
 
 /// The account an adapter's session describes: its DC, user id and auth
-/// key, with the keys of the DC auth store for the other DCs (an entry for
-/// the session's own DC is ignored: the session's key wins).
+/// key, with the keys of the DC auth store for the other DCs (see
+/// [`account_from_session`]).
 ///
 /// # Errors
-/// [`Error::NotFound`] when the adapter has no session;
-/// [`Error::MissingField`] (format `tdata`) when the session has no auth
-/// key, no user id or no DC; [`Error::Backend`] when the adapter fails.
+/// [`Error::NotFound`] when the adapter has no session; as
+/// [`account_from_session`]; [`Error::Backend`] when the adapter fails.
 pub async fn account_from_adapter(adapter: &dyn Adapter) -> Result<TdataAccount> {
     let Some(session) = adapter.load_session().await? else {
         return Err(Error::NotFound {
             what: format!("session {:?}", adapter.session_name()),
         });
     };
+    let others = match adapter.dc_auth() {
+        Some(store) => store.load_all_dc_auth().await?,
+        None => Vec::new(),
+    };
+    account_from_session(&session, &others)
+}
+
+/// The account of a session and the DC auth entries of its other DCs: the
+/// session's DC, user id and auth key, and each entry's key (an entry for
+/// the session's own DC, or without a key, is ignored: the session's key
+/// wins). Keys are sorted by DC id.
+///
+/// # Errors
+/// [`Error::MissingField`] (format `tdata`) when the session has no auth
+/// key, no user id or no DC.
+pub fn account_from_session(session: &Session, others: &[DcAuth]) -> Result<TdataAccount> {
     let missing = |field| Error::MissingField {
         format: "tdata",
         field,
     };
     let key = session
         .auth_key
+        .clone()
         .filter(|k| !k.is_empty())
         .ok_or_else(|| missing("auth_key"))?;
     if session.user_id == 0 {
@@ -164,14 +180,12 @@ pub async fn account_from_adapter(adapter: &dyn Adapter) -> Result<TdataAccount>
         dc_id: session.dc,
         auth_key: key,
     }];
-    if let Some(store) = adapter.dc_auth() {
-        for e in store.load_all_dc_auth().await? {
-            if e.dc_id != session.dc && !e.auth_key.is_empty() {
-                keys.push(DcKey {
-                    dc_id: e.dc_id,
-                    auth_key: e.auth_key,
-                });
-            }
+    for e in others {
+        if e.dc_id != session.dc && !e.auth_key.is_empty() {
+            keys.push(DcKey {
+                dc_id: e.dc_id,
+                auth_key: e.auth_key.clone(),
+            });
         }
     }
     keys.sort_by_key(|k| k.dc_id);

@@ -54,7 +54,9 @@ mod mtp;
 mod names;
 mod stream;
 
-pub use adapter::{ImportReport, account_from_adapter, export, import, import_account};
+pub use adapter::{
+    ImportReport, account_from_adapter, account_from_session, export, import, import_account,
+};
 
 use crate::AuthKey;
 use crate::error::{Error, Result};
