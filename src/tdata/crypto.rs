@@ -131,7 +131,7 @@ pub(crate) enum DecryptError {
 /// multiple of 16 or an impossible length inside; [`DecryptError::WrongKey`]
 /// when the message key does not match the decrypted data.
 pub(crate) fn decrypt(encrypted: &[u8], key: &Key) -> Result<Vec<u8>, DecryptError> {
-    if encrypted.len() <= 16 || encrypted.len() % 16 != 0 {
+    if encrypted.len() <= 16 || !encrypted.len().is_multiple_of(16) {
         return Err(DecryptError::Malformed(format!(
             "an encrypted block of {} bytes (needs 16 plus a multiple of 16)",
             encrypted.len()

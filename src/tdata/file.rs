@@ -62,7 +62,7 @@ pub(crate) fn read(dir: &Path, name: &str) -> Result<FileData, ReadError> {
                 (p, t)
             })
             .collect();
-        legacy.sort_by(|a, b| b.1.cmp(&a.1));
+        legacy.sort_by_key(|c| std::cmp::Reverse(c.1));
         legacy.into_iter().map(|(p, _)| p).collect()
     };
     let mut first_error = None;

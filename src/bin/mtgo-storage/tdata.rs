@@ -212,11 +212,11 @@ pub async fn import(
             )));
         }
         let report = tdata::import_account(account, store.as_ref()).await?;
-        if overrides.api_id.is_some() || overrides.user_id.is_some() || overrides.bot {
-            if let Some(mut s) = store.load_session().await? {
-                overrides.apply(&mut s);
-                store.save_session(&s).await?;
-            }
+        if (overrides.api_id.is_some() || overrides.user_id.is_some() || overrides.bot)
+            && let Some(mut s) = store.load_session().await?
+        {
+            overrides.apply(&mut s);
+            store.save_session(&s).await?;
         }
         Ok(report)
     }
