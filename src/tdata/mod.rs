@@ -1,5 +1,5 @@
 //! Telegram Desktop `tdata` folders: read the accounts of one (user id, main
-//! DC and the auth key of every DC), import one into any [`Adapter`], and
+//! DC and the auth key of every DC), import one into any [`Adapter`](crate::Adapter), and
 //! write a folder from adapters' sessions and DC keys.
 //!
 //! What is read and written is the account part of the folder only: the key
@@ -75,7 +75,7 @@ pub struct DcKey {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TdataAccount {
     /// The account's index in the folder (0 for the first; its files are
-    /// named after `data`, `data#2`, ...). [`write`] numbers accounts by
+    /// named after `data`, `data#2`, ...). [`write()`] numbers accounts by
     /// their position and ignores this field.
     pub index: i32,
     /// The logged-in user id (0 when the account is not logged in).
