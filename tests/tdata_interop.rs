@@ -396,3 +396,46 @@ fn keys_never_show_in_debug() {
         "{shown}"
     );
 }
+
+/// A container with a valid checksum around `data`.
+fn container(data: &[u8], version: u32) -> Vec<u8> {
+    use md5::{Digest, Md5};
+    let mut checked = data.to_vec();
+    checked.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    checked.extend_from_slice(&version.to_le_bytes());
+    checked.extend_from_slice(b"TDF$");
+    let mut out = b"TDF$".to_vec();
+    out.extend_from_slice(&version.to_le_bytes());
+    out.extend_from_slice(data);
+    out.extend_from_slice(&Md5::digest(&checked));
+    out
+}
+
+/// Every byte of both files of the committed one-account folder changed in
+/// turn, with the checksum made valid again so the parser sees the damage:
+/// each read is an error (never a panic) or, where the byte is padding,
+/// the same account.
+#[test]
+fn damaged_content_with_a_valid_checksum_is_an_error_never_a_panic() {
+    let want = tdata::read(data_dir().join("one"), None).unwrap().accounts;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("tdata");
+    std::fs::create_dir(&folder).unwrap();
+    for name in ["key_datas", "D877F783D5D3EF8Cs"] {
+        let original = std::fs::read(data_dir().join("one").join(name)).unwrap();
+        let data = &original[8..original.len() - 16];
+        for pos in 0..data.len() {
+            for other in ["key_datas", "D877F783D5D3EF8Cs"] {
+                std::fs::copy(data_dir().join("one").join(other), folder.join(other)).unwrap();
+            }
+            let mut damaged = data.to_vec();
+            damaged[pos] ^= 0x5a;
+            std::fs::write(folder.join(name), container(&damaged, 3_004_000)).unwrap();
+            match tdata::read(&folder, None) {
+                Ok(t) => assert_eq!(t.accounts, want, "{name} byte {pos} read a different key"),
+                Err(Error::Tdata { .. } | Error::TdataPasscode { .. }) => {}
+                Err(other) => panic!("{name} byte {pos}: {other}"),
+            }
+        }
+    }
+}
