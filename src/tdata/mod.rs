@@ -6,8 +6,8 @@
 //! file `key_datas` (the local key, encrypted under an optional local
 //! passcode, and the account list), and per account its MTP authorization
 //! file and, when writing, an empty map. Settings, the MTP config, chats,
-//! drafts and cached media are neither read nor written; Telegram Desktop
-//! starts such a folder with default settings.
+//! drafts and cached media are neither read nor written (Telegram Desktop
+//! creates missing settings with its defaults).
 //!
 //! Layouts: the key-file storage of Telegram Desktop 2.x onwards (several
 //! accounts per folder), with the 32-bit user ids of before 3.x and the
