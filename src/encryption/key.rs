@@ -1,0 +1,210 @@
+//! [`EncryptionKey`]: a named 32-byte key, given by the application or
+//! derived from a passphrase, zeroed when dropped.
+
+use super::kdf::{KdfParams, SALT_LEN};
+use crate::error::{Error, Result};
+use std::fmt;
+use std::sync::Mutex;
+use zeroize::{Zeroize, Zeroizing};
+
+/// How many derived keys of other salts a passphrase key remembers.
+const DERIVED_CACHE: usize = 16;
+
+/// A key that seals and opens stored fields, with the id each ciphertext
+/// names so that keys can rotate (see [`Keyring`](super::Keyring)).
+///
+/// Either 32 bytes the application gives ([`EncryptionKey::new`],
+/// [`EncryptionKey::from_slice`]) or a passphrase stretched with Argon2id
+/// ([`EncryptionKey::from_passphrase`]): a passphrase key gets a random salt,
+/// and every ciphertext it makes carries that salt and the [`KdfParams`], so
+/// records made with other salts or parameters open with the same
+/// passphrase.
+///
+/// The key material (and the passphrase) is zeroed when the key is dropped;
+/// `Debug` shows the id and the kind, never the material.
+///
+/// ```
+/// use mtgo_storage::EncryptionKey;
+/// let key = EncryptionKey::new("2026-12", [7u8; 32])?;
+/// assert_eq!(key.id(), "2026-12");
+/// assert_eq!(format!("{key:?}"), r#"EncryptionKey { id: "2026-12", kind: "raw" }"#);
+/// assert!(EncryptionKey::from_slice("short", &[1u8; 16]).is_err());
+/// # Ok::<(), mtgo_storage::Error>(())
+/// ```
+pub struct EncryptionKey {
+    id: String,
+    material: Material,
+}
+
+pub(crate) enum Material {
+    Raw(Zeroizing<[u8; 32]>),
+    Passphrase(PassphraseKey),
+}
+
+/// A passphrase, the salt and parameters it seals with, the key derived from
+/// them, and keys derived for other salts met while opening.
+pub(crate) struct PassphraseKey {
+    passphrase: Zeroizing<Vec<u8>>,
+    params: KdfParams,
+    salt: [u8; SALT_LEN],
+    key: Zeroizing<[u8; 32]>,
+    derived: Mutex<Vec<(KdfParams, [u8; SALT_LEN], Zeroizing<[u8; 32]>)>>,
+}
+
+impl EncryptionKey {
+    /// A key of 32 bytes named `id`. The array passed in is zeroed once
+    /// copied (the caller's other copies are the caller's to clear).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when `id` is empty or longer than 255 bytes.
+    pub fn new(id: impl Into<String>, mut bytes: [u8; 32]) -> Result<Self> {
+        let key = Zeroizing::new(bytes);
+        bytes.zeroize();
+        Ok(Self {
+            id: check_id(id.into())?,
+            material: Material::Raw(key),
+        })
+    }
+
+    /// A key from a slice that must be 32 bytes long.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when the slice is not 32 bytes, or the id is
+    /// empty or longer than 255 bytes.
+    pub fn from_slice(id: impl Into<String>, bytes: &[u8]) -> Result<Self> {
+        let mut key = Zeroizing::new([0u8; 32]);
+        if bytes.len() != key.len() {
+            return Err(Error::invalid(
+                "encryption key",
+                format!("needs 32 bytes, got {}", bytes.len()),
+            ));
+        }
+        key.copy_from_slice(bytes);
+        Ok(Self {
+            id: check_id(id.into())?,
+            material: Material::Raw(key),
+        })
+    }
+
+    /// A random key from the operating system's generator.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the generator fails; [`Error::InvalidInput`] for a
+    /// bad id as [`EncryptionKey::new`].
+    pub fn generate(id: impl Into<String>) -> Result<Self> {
+        let mut key = Zeroizing::new([0u8; 32]);
+        fill_random(key.as_mut())?;
+        Ok(Self {
+            id: check_id(id.into())?,
+            material: Material::Raw(key),
+        })
+    }
+
+    /// A key derived from `passphrase` with Argon2id, `params` and a new
+    /// random salt. The derivation runs now (it takes what `params` costs);
+    /// the passphrase is kept, zeroed on drop, to open records sealed with
+    /// other salts or parameters.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an empty passphrase or a bad id;
+    /// [`Error::Io`] when the random generator fails.
+    pub fn from_passphrase(
+        id: impl Into<String>,
+        passphrase: &[u8],
+        params: KdfParams,
+    ) -> Result<Self> {
+        let id = check_id(id.into())?;
+        if passphrase.is_empty() {
+            return Err(Error::invalid("passphrase", "is empty"));
+        }
+        let mut salt = [0u8; SALT_LEN];
+        fill_random(&mut salt)?;
+        let key = params
+            .derive(passphrase, &salt)
+            .map_err(|reason| Error::invalid("passphrase key", reason))?;
+        Ok(Self {
+            id,
+            material: Material::Passphrase(PassphraseKey {
+                passphrase: Zeroizing::new(passphrase.to_vec()),
+                params,
+                salt,
+                key,
+                derived: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// The id written into every ciphertext this key makes.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Whether the key was derived from a passphrase.
+    pub fn is_passphrase(&self) -> bool {
+        matches!(self.material, Material::Passphrase(_))
+    }
+
+    pub(crate) fn material(&self) -> &Material {
+        &self.material
+    }
+}
+
+impl PassphraseKey {
+    /// The parameters and salt this key seals with, and the key itself.
+    pub(crate) fn sealing(&self) -> (&KdfParams, &[u8; SALT_LEN], &[u8; 32]) {
+        (&self.params, &self.salt, &self.key)
+    }
+
+    /// The key for `params` and `salt`: the sealing key, a remembered one, or
+    /// a new derivation (remembered afterwards).
+    pub(crate) fn opening(
+        &self,
+        params: &KdfParams,
+        salt: &[u8; SALT_LEN],
+    ) -> std::result::Result<Zeroizing<[u8; 32]>, String> {
+        if *params == self.params && *salt == self.salt {
+            return Ok(self.key.clone());
+        }
+        {
+            let derived = self.derived.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((_, _, key)) = derived.iter().find(|(p, s, _)| p == params && s == salt) {
+                return Ok(key.clone());
+            }
+        }
+        let key = params.derive(&self.passphrase, salt)?;
+        let mut derived = self.derived.lock().unwrap_or_else(|e| e.into_inner());
+        if derived.len() >= DERIVED_CACHE {
+            derived.remove(0);
+        }
+        derived.push((*params, *salt, key.clone()));
+        Ok(key)
+    }
+}
+
+impl fmt::Debug for EncryptionKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.material {
+            Material::Raw(_) => "raw",
+            Material::Passphrase(_) => "passphrase",
+        };
+        f.debug_struct("EncryptionKey")
+            .field("id", &self.id)
+            .field("kind", &kind)
+            .finish()
+    }
+}
+
+fn check_id(id: String) -> Result<String> {
+    if id.is_empty() || id.len() > 255 {
+        return Err(Error::invalid(
+            "encryption key id",
+            format!("must be 1 to 255 bytes, got {}", id.len()),
+        ));
+    }
+    Ok(id)
+}
+
+/// Fills `buf` from the operating system's random generator.
+pub(crate) fn fill_random(buf: &mut [u8]) -> Result<()> {
+    getrandom::fill(buf).map_err(|e| Error::Io(std::io::Error::other(e)))
+}
