@@ -48,7 +48,7 @@ use std::sync::Arc;
 /// use mtgo_storage::{Session, SessionStore};
 /// # tokio_test_block_on(async {
 /// let plain = MemoryAdapter::new();
-/// let store = EncryptedAdapter::new(plain.clone(), Keyring::new(EncryptionKey::new("k1", [7u8; 32])?));
+/// let store = EncryptedAdapter::new(plain.with_session("default"), Keyring::new(EncryptionKey::new("k1", [7u8; 32])?));
 /// let session = Session { dc: 2, auth_key: Some(AuthKey::new(vec![1u8; 256])), ..Session::default() };
 /// store.save_session(&session).await?;
 /// // The inner store holds an envelope, not the key ...

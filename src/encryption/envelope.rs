@@ -18,7 +18,7 @@
 
 use super::field::Field;
 use super::kdf::{KdfParams, SALT_LEN};
-use super::key::{Material, fill_random};
+use super::key::{Material, Secret, fill_random};
 use super::keyring::Keyring;
 use crate::error::{Error, Result};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -137,8 +137,9 @@ pub(crate) fn open(
             keyring.ids().collect::<Vec<_>>()
         ));
     };
-    let secret: Zeroizing<[u8; 32]> = match (kdf, key.material()) {
-        (KDF_RAW, Material::Raw(bytes)) => bytes.clone(),
+    let derived: Secret;
+    let secret: &[u8; 32] = match (kdf, key.material()) {
+        (KDF_RAW, Material::Raw(bytes)) => bytes,
         (KDF_ARGON2ID, Material::Passphrase(pass)) => {
             let memory = r.u32()?;
             let iterations = r.u32()?;
@@ -149,7 +150,8 @@ pub(crate) fn open(
                 .take(SALT_LEN)?
                 .try_into()
                 .map_err(|_| "truncated salt".to_owned())?;
-            pass.opening(&params, &salt)?
+            derived = pass.opening(&params, &salt)?;
+            &derived
         }
         (KDF_RAW, Material::Passphrase(_)) => {
             return Err(format!(
@@ -177,7 +179,6 @@ pub(crate) fn open(
     }
     let mut aad = stored[..header_len].to_vec();
     aad.extend_from_slice(&field.associated_data(session));
-    let secret: &[u8; 32] = &secret;
     let cipher = XChaCha20Poly1305::new(secret.into());
     cipher
         .decrypt(

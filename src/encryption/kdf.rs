@@ -1,8 +1,8 @@
 //! Argon2id: how a passphrase becomes a 32-byte key, and the parameters that
 //! are stored beside each ciphertext made with such a key.
 
+use super::key::{Secret, empty_secret};
 use crate::error::{Error, Result};
-use zeroize::Zeroizing;
 
 /// The salt length of a passphrase key, in bytes.
 pub(crate) const SALT_LEN: usize = 16;
@@ -113,13 +113,13 @@ impl KdfParams {
         &self,
         passphrase: &[u8],
         salt: &[u8; SALT_LEN],
-    ) -> std::result::Result<Zeroizing<[u8; 32]>, String> {
+    ) -> std::result::Result<Secret, String> {
         let params = self.check()?;
         let argon =
             argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
-        let mut out = Zeroizing::new([0u8; 32]);
+        let mut out = empty_secret();
         argon
-            .hash_password_into(passphrase, salt, out.as_mut())
+            .hash_password_into(passphrase, salt, out.as_mut_slice())
             .map_err(|e| format!("Argon2id failed: {e}"))?;
         Ok(out)
     }

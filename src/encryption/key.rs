@@ -5,7 +5,7 @@ use super::kdf::{KdfParams, SALT_LEN};
 use crate::error::{Error, Result};
 use std::fmt;
 use std::sync::Mutex;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// How many derived keys of other salts a passphrase key remembers.
 const DERIVED_CACHE: usize = 16;
@@ -36,9 +36,26 @@ pub struct EncryptionKey {
     material: Material,
 }
 
+/// Key material lives on the heap, behind a box, so moving a key moves a
+/// pointer and leaves no copy of the bytes behind.
 pub(crate) enum Material {
-    Raw(Zeroizing<[u8; 32]>),
-    Passphrase(PassphraseKey),
+    Raw(Secret),
+    Passphrase(Box<PassphraseKey>),
+}
+
+/// 32 key bytes on the heap, zeroed when dropped.
+pub(crate) type Secret = Box<Zeroizing<[u8; 32]>>;
+
+/// A zeroed [`Secret`] to fill in place.
+pub(crate) fn empty_secret() -> Secret {
+    Box::new(Zeroizing::new([0u8; 32]))
+}
+
+/// A [`Secret`] holding a copy of `bytes`, copied straight into the heap.
+pub(crate) fn secret_from(bytes: &[u8; 32]) -> Secret {
+    let mut secret = empty_secret();
+    secret.copy_from_slice(bytes);
+    secret
 }
 
 /// A passphrase, the salt and parameters it seals with, the key derived from
@@ -47,18 +64,20 @@ pub(crate) struct PassphraseKey {
     passphrase: Zeroizing<Vec<u8>>,
     params: KdfParams,
     salt: [u8; SALT_LEN],
-    key: Zeroizing<[u8; 32]>,
-    derived: Mutex<Vec<(KdfParams, [u8; SALT_LEN], Zeroizing<[u8; 32]>)>>,
+    key: Secret,
+    derived: Mutex<Vec<(KdfParams, [u8; SALT_LEN], Secret)>>,
 }
 
 impl EncryptionKey {
     /// A key of 32 bytes named `id`. The array passed in is zeroed once
-    /// copied (the caller's other copies are the caller's to clear).
+    /// copied; copies the compiler made on the way (the array is passed by
+    /// value) are beyond reach, so prefer [`EncryptionKey::from_slice`] with
+    /// bytes the caller keeps in a [`zeroize::Zeroizing`].
     ///
     /// # Errors
     /// [`Error::InvalidInput`] when `id` is empty or longer than 255 bytes.
     pub fn new(id: impl Into<String>, mut bytes: [u8; 32]) -> Result<Self> {
-        let key = Zeroizing::new(bytes);
+        let key = secret_from(&bytes);
         bytes.zeroize();
         Ok(Self {
             id: check_id(id.into())?,
@@ -72,7 +91,7 @@ impl EncryptionKey {
     /// [`Error::InvalidInput`] when the slice is not 32 bytes, or the id is
     /// empty or longer than 255 bytes.
     pub fn from_slice(id: impl Into<String>, bytes: &[u8]) -> Result<Self> {
-        let mut key = Zeroizing::new([0u8; 32]);
+        let mut key = empty_secret();
         if bytes.len() != key.len() {
             return Err(Error::invalid(
                 "encryption key",
@@ -92,8 +111,8 @@ impl EncryptionKey {
     /// [`Error::Io`] when the generator fails; [`Error::InvalidInput`] for a
     /// bad id as [`EncryptionKey::new`].
     pub fn generate(id: impl Into<String>) -> Result<Self> {
-        let mut key = Zeroizing::new([0u8; 32]);
-        fill_random(key.as_mut())?;
+        let mut key = empty_secret();
+        fill_random(key.as_mut_slice())?;
         Ok(Self {
             id: check_id(id.into())?,
             material: Material::Raw(key),
@@ -124,13 +143,13 @@ impl EncryptionKey {
             .map_err(|reason| Error::invalid("passphrase key", reason))?;
         Ok(Self {
             id,
-            material: Material::Passphrase(PassphraseKey {
+            material: Material::Passphrase(Box::new(PassphraseKey {
                 passphrase: Zeroizing::new(passphrase.to_vec()),
                 params,
                 salt,
                 key,
                 derived: Mutex::new(Vec::new()),
-            }),
+            })),
         })
     }
 
@@ -161,14 +180,14 @@ impl PassphraseKey {
         &self,
         params: &KdfParams,
         salt: &[u8; SALT_LEN],
-    ) -> std::result::Result<Zeroizing<[u8; 32]>, String> {
+    ) -> std::result::Result<Secret, String> {
         if *params == self.params && *salt == self.salt {
-            return Ok(self.key.clone());
+            return Ok(secret_from(&self.key));
         }
         {
             let derived = self.derived.lock().unwrap_or_else(|e| e.into_inner());
             if let Some((_, _, key)) = derived.iter().find(|(p, s, _)| p == params && s == salt) {
-                return Ok(key.clone());
+                return Ok(secret_from(key));
             }
         }
         let key = params.derive(&self.passphrase, salt)?;
@@ -176,10 +195,14 @@ impl PassphraseKey {
         if derived.len() >= DERIVED_CACHE {
             derived.remove(0);
         }
-        derived.push((*params, *salt, key.clone()));
+        derived.push((*params, *salt, secret_from(&key)));
         Ok(key)
     }
 }
+
+/// Every field zeroes itself when dropped: the key bytes, the passphrase and
+/// each derived key.
+impl ZeroizeOnDrop for EncryptionKey {}
 
 impl fmt::Debug for EncryptionKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

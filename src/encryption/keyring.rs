@@ -67,6 +67,9 @@ impl Keyring {
     }
 }
 
+/// Its keys zero themselves when dropped.
+impl zeroize::ZeroizeOnDrop for Keyring {}
+
 impl fmt::Debug for Keyring {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Keyring")
