@@ -47,6 +47,28 @@ pub fn is_envelope(stored: &[u8]) -> bool {
     stored.starts_with(&MAGIC)
 }
 
+/// The id of the key an envelope was sealed with, or `None` when `stored` is
+/// not an envelope of a version this crate reads. It only parses the
+/// header: nothing is decrypted or authenticated.
+///
+/// ```
+/// use mtgo_storage::encryption::envelope_key_id;
+/// assert_eq!(envelope_key_id(b"\x89MTGOENC\x01\x00\x022b"), Some("2b"));
+/// assert_eq!(envelope_key_id(&[0u8; 256]), None);
+/// ```
+pub fn envelope_key_id(stored: &[u8]) -> Option<&str> {
+    let mut r = Reader {
+        bytes: stored,
+        at: 0,
+    };
+    if r.take(MAGIC.len()).ok()? != MAGIC || r.byte().ok()? != VERSION {
+        return None;
+    }
+    let _kdf = r.byte().ok()?;
+    let len = usize::from(r.byte().ok()?);
+    std::str::from_utf8(r.take(len).ok()?).ok()
+}
+
 /// Seals `plaintext` for `field` of `session` with the keyring's primary key.
 ///
 /// # Errors

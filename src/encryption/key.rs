@@ -200,6 +200,28 @@ impl PassphraseKey {
     }
 }
 
+/// A copy of the key (its material copied straight into new heap memory;
+/// a passphrase key's remembered derivations are not copied). Each copy is
+/// zeroed when dropped.
+impl Clone for EncryptionKey {
+    fn clone(&self) -> Self {
+        let material = match &self.material {
+            Material::Raw(secret) => Material::Raw(secret_from(secret)),
+            Material::Passphrase(p) => Material::Passphrase(Box::new(PassphraseKey {
+                passphrase: p.passphrase.clone(),
+                params: p.params,
+                salt: p.salt,
+                key: secret_from(&p.key),
+                derived: Mutex::new(Vec::new()),
+            })),
+        };
+        Self {
+            id: self.id.clone(),
+            material,
+        }
+    }
+}
+
 /// Every field zeroes itself when dropped: the key bytes, the passphrase and
 /// each derived key.
 impl ZeroizeOnDrop for EncryptionKey {}

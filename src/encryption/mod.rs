@@ -23,7 +23,7 @@ mod policy;
 
 pub use adapter::EncryptedAdapter;
 pub use config::EncryptionConfig;
-pub use envelope::is_envelope;
+pub use envelope::{envelope_key_id, is_envelope};
 pub use kdf::KdfParams;
 pub use key::EncryptionKey;
 pub use keyring::Keyring;
