@@ -66,14 +66,16 @@ fn session(seed: u8) -> Session {
 }
 
 fn dc(dc_id: i32, seed: u8) -> DcAuth {
-    DcAuth {
+    // Fields the lead adds later keep their defaults.
+    let mut entry = DcAuth {
         dc_id,
         auth_key: key_byte(seed),
-        server_salt: 1,
-        port: 443,
-        server_addr: "149.154.167.1".into(),
         ..Default::default()
-    }
+    };
+    entry.server_salt = 1;
+    entry.port = 443;
+    entry.server_addr = "149.154.167.1".into();
+    entry
 }
 
 fn conversation() -> Conversation {

@@ -36,14 +36,16 @@ fn session_with_key(seed: u8) -> Session {
 }
 
 fn dc(dc_id: i32, seed: u8) -> DcAuth {
-    DcAuth {
+    // Fields the lead adds later keep their defaults.
+    let mut entry = DcAuth {
         dc_id,
         auth_key: auth_key(seed),
-        server_salt: 99,
-        port: 443,
-        server_addr: format!("149.154.167.{dc_id}"),
         ..Default::default()
-    }
+    };
+    entry.server_salt = 99;
+    entry.port = 443;
+    entry.server_addr = format!("149.154.167.{dc_id}");
+    entry
 }
 
 /// Asserts `e` is `Error::Decrypt` for `session` and `field`, with a reason

@@ -44,13 +44,17 @@ fn secrets() -> Secrets {
             ..Default::default()
         },
         dcs: (1..=5)
-            .map(|dc_id| DcAuth {
-                dc_id,
-                auth_key: AuthKey::new(random_bytes(256)),
-                server_salt: 7,
-                port: 443,
-                server_addr: format!("149.154.167.{dc_id}"),
-                ..Default::default()
+            .map(|dc_id| {
+                // Fields the lead adds later keep their defaults.
+                let mut entry = DcAuth {
+                    dc_id,
+                    auth_key: AuthKey::new(random_bytes(256)),
+                    ..Default::default()
+                };
+                entry.server_salt = 7;
+                entry.port = 443;
+                entry.server_addr = format!("149.154.167.{dc_id}");
+                entry
             })
             .collect(),
         conversation: Conversation {
