@@ -443,3 +443,51 @@ fn keys_come_only_from_the_environment_or_files() {
     let line = fails(&["encrypt", "--url", &url], &[]);
     assert!(line.contains("exactly one key"), "{line}");
 }
+
+#[tokio::test]
+async fn export_refuses_an_encrypted_key_and_matches_after_decrypt() {
+    let (url, _dir) = sqlite_url();
+    let store = seed(&url).await;
+    let env = [("MTGO_KEY1", KEY1_HEX)];
+    let export = [
+        "export",
+        "--from",
+        &url,
+        "--session",
+        "alice",
+        "--to",
+        "telethon",
+    ];
+    let before = ok(&export, &[]);
+    ok(
+        &[
+            "encrypt",
+            "--url",
+            &url,
+            "--session",
+            "alice",
+            "--key-env",
+            "k1=MTGO_KEY1",
+        ],
+        &env,
+    );
+    let line = fails(&export, &[]);
+    assert!(
+        line.contains("is encrypted at rest (key id \"k1\")"),
+        "{line}"
+    );
+    ok(
+        &[
+            "decrypt",
+            "--url",
+            &url,
+            "--session",
+            "alice",
+            "--key-env",
+            "k1=MTGO_KEY1",
+        ],
+        &env,
+    );
+    assert_eq!(ok(&export, &[]), before);
+    store.close().await.unwrap();
+}
