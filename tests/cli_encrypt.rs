@@ -4,6 +4,9 @@
 //! field and never show a key.
 
 mod cli_support;
+mod mongo_support;
+mod purge_support;
+mod redis_support;
 
 use cli_support::{bin, sqlite_url};
 use mtgo_storage::encryption::{EncryptionConfig, KdfParams, envelope_key_id, is_envelope};
@@ -105,8 +108,14 @@ fn update() -> DurableUpdate {
 async fn seed(url: &str) -> mtgo_storage::OrmAdapter {
     let path = url.strip_prefix("sqlite://").unwrap();
     let store = mtgo_storage::orm::sqlite::open(path).await.unwrap();
-    for (name, seed) in [("alice", 1u8), ("bob", 2u8)] {
-        let s = store.with_session(name);
+    seed_into(&store, &["alice", "bob"]).await;
+    store
+}
+
+/// Seeds the sessions `names` (the first with seed 1, the next with 2, ...).
+async fn seed_into(store: &dyn Adapter, names: &[&str]) {
+    for (name, seed) in names.iter().zip(1u8..) {
+        let s = store.session(name);
         s.save_session(&session(seed)).await.unwrap();
         for id in [1, 4] {
             s.dc_auth()
@@ -126,12 +135,11 @@ async fn seed(url: &str) -> mtgo_storage::OrmAdapter {
             .await
             .unwrap();
     }
-    store
 }
 
 /// The key ids of every stored field of `name` (`None`: plaintext).
-async fn stored_ids(store: &mtgo_storage::OrmAdapter, name: &str) -> Vec<Option<String>> {
-    let s = store.with_session(name);
+async fn stored_ids(store: &dyn Adapter, name: &str) -> Vec<Option<String>> {
+    let s = store.session(name);
     let mut fields: Vec<Vec<u8>> = Vec::new();
     let session = s.load_session().await.unwrap().unwrap();
     fields.push(session.auth_key.unwrap().into_bytes());
@@ -161,14 +169,9 @@ async fn stored_ids(store: &mtgo_storage::OrmAdapter, name: &str) -> Vec<Option<
 
 /// Reads `name` through a wrapper holding only `key` (plaintext refused)
 /// and checks every field against what was seeded.
-async fn check_opens_with(
-    store: &mtgo_storage::OrmAdapter,
-    name: &str,
-    key: EncryptionKey,
-    seed: u8,
-) {
+async fn check_opens_with(store: &dyn Adapter, name: &str, key: EncryptionKey, seed: u8) {
     let wrapped = EncryptedAdapter::with_config(
-        store.with_session(name),
+        store.session(name),
         EncryptionConfig::new(Keyring::new(key))
             .conversation_data(true)
             .durable_payloads(true),
@@ -490,4 +493,77 @@ async fn export_refuses_an_encrypted_key_and_matches_after_decrypt() {
     );
     assert_eq!(ok(&export, &[]), before);
     store.close().await.unwrap();
+}
+
+/// The same commands on the Redis and Mongo-wire test servers, one session
+/// each (`--session`: other tests share these servers).
+#[tokio::test]
+async fn encrypt_rekey_decrypt_on_redis_and_mongodb() {
+    let env = [
+        ("MTGO_KEY1", KEY1_HEX),
+        ("MTGO_KEY2", "IiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiI="),
+    ];
+    for service in ["redis", "mongodb"] {
+        let name = cli_support::session_name("cli_encrypt");
+        let mut url = cli_support::service(service);
+        let _cleanup: Box<dyn std::any::Any> = if service == "redis" {
+            Box::new(redis_support::PurgeOnDrop {
+                url: url.clone(),
+                prefix: mtgo_storage::redis::DEFAULT_PREFIX.into(),
+                session: name.clone(),
+            })
+        } else {
+            let db = mongo_support::unique_db("cli_encrypt");
+            url = cli_support::with_path(&url, &db);
+            Box::new(purge_support::OnDrop::new(mongo_support::drop_db_later(db)))
+        };
+        let Some(store) = cli_support::open(service, &url).await else {
+            continue;
+        };
+        seed_into(store.as_ref(), &[&name]).await;
+        let target = [
+            "--url",
+            url.as_str(),
+            "--session",
+            name.as_str(),
+            "--conversations",
+            "--payloads",
+        ];
+        let out = ok(
+            &[&["encrypt"], &target[..], &["--key-env", "k1=MTGO_KEY1"]].concat(),
+            &env,
+        );
+        assert!(
+            out.contains("encrypted 5 fields in 1 of 1 sessions"),
+            "{service}: {out}"
+        );
+        assert_eq!(
+            stored_ids(store.as_ref(), &name).await,
+            vec![Some("k1".to_owned()); 5],
+            "{service}"
+        );
+        check_opens_with(store.as_ref(), &name, k1(), 1).await;
+        let out = ok(
+            &[
+                &["rekey"],
+                &target[..],
+                &["--key-env", "k1=MTGO_KEY1", "--new-key-env", "k2=MTGO_KEY2"],
+            ]
+            .concat(),
+            &env,
+        );
+        assert!(out.contains("rekeyed 5 fields"), "{service}: {out}");
+        check_opens_with(store.as_ref(), &name, k2(), 1).await;
+        let out = ok(
+            &[&["decrypt"], &target[..], &["--key-env", "k2=MTGO_KEY2"]].concat(),
+            &env,
+        );
+        assert!(out.contains("decrypted 5 fields"), "{service}: {out}");
+        assert_eq!(
+            stored_ids(store.as_ref(), &name).await,
+            vec![None; 5],
+            "{service}"
+        );
+        let _ = store.close().await;
+    }
 }
