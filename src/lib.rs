@@ -11,6 +11,8 @@ pub mod encryption;
 mod error;
 #[cfg(any(feature = "orm", feature = "mongodb", feature = "redis"))]
 pub mod go;
+#[cfg(feature = "grammers")]
+pub mod grammers;
 pub mod json;
 mod memory;
 #[cfg(feature = "mongodb")]
@@ -46,6 +48,6 @@ pub use store::{
     Adapter, ConversationStore, DcAuthStore, PeerStore, SessionStore, UpdateStateStore,
 };
 pub use types::{
-    ChannelState, Conversation, DEFAULT_SESSION_NAME, DcAuth, DcAuthEntry, DedupKey, DurableUpdate,
-    Peer, PeerEntry, PeerType, Session, UpdateState, unix_now,
+    ChannelKind, ChannelState, Conversation, DEFAULT_SESSION_NAME, DcAuth, DcAuthEntry, DedupKey,
+    DurableUpdate, Peer, PeerEntry, PeerType, Session, UpdateState, unix_now,
 };

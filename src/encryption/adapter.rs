@@ -383,6 +383,12 @@ impl<A: Adapter> UpdateStateStore for EncryptedAdapter<A> {
             .await
     }
 
+    async fn delete_channel_pts(&self, channel_id: i64) -> Result<()> {
+        self.inner_update_state("delete_channel_pts")?
+            .delete_channel_pts(channel_id)
+            .await
+    }
+
     async fn insert_dedup_key(&self, key: &str, seen_at: i64) -> Result<bool> {
         self.inner_update_state("insert_dedup_key")?
             .insert_dedup_key(key, seen_at)

@@ -1,0 +1,18 @@
+//! grammers integration (feature `grammers`): any of our stores as the
+//! session of [grammers](https://github.com/Lonami/grammers), the Rust MTProto
+//! client.
+//!
+//! [`GrammersSession`] implements `grammers_session::Session` (0.11) over any
+//! [`Adapter`](crate::Adapter), so a `grammers_client::Client` keeps its DCs,
+//! auth keys, peers and update state in PostgreSQL, MySQL/MariaDB, SQLite,
+//! MongoDB, Redis or memory. grammers-session is linked with its default
+//! features off (no `sqlite-storage`), so it links beside SeaORM's SQLite.
+//!
+//! The `grammers_session` crate is re-exported so that the versions match.
+
+pub use grammers_session;
+
+mod convert;
+mod session;
+
+pub use session::GrammersSession;
