@@ -533,3 +533,60 @@ fn debug_output_never_shows_key_material() {
     assert!(!text.to_lowercase().contains("abab"), "{text}");
     assert!(!text.contains("171"), "{text}");
 }
+
+mod random_envelopes {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Reads `stored` as the session's auth key through `keyring`.
+    fn read_as_auth_key(stored: Vec<u8>, keyring: Keyring) -> Result<Option<Session>, Error> {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(async move {
+                let plain = MemoryAdapter::new().with_session("fuzz");
+                plain
+                    .save_session(&Session {
+                        auth_key: Some(AuthKey::new(stored)),
+                        ..Default::default()
+                    })
+                    .await
+                    .unwrap();
+                EncryptedAdapter::new(plain.with_session("fuzz"), keyring)
+                    .load_session()
+                    .await
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Anything after the magic bytes is an `Error::Decrypt`, never a
+        /// panic and never a key, with a raw or a passphrase key.
+        #[test]
+        fn random_bytes_after_the_magic_are_a_decrypt_error(
+            kdf in 0u8..3,
+            id in prop::sample::select(vec!["k1", "p1", "zz"]),
+            tail in prop::collection::vec(any::<u8>(), 0..200),
+        ) {
+            let mut stored = b"\x89MTGOENC\x01".to_vec();
+            stored.push(kdf);
+            stored.push(id.len() as u8);
+            stored.extend_from_slice(id.as_bytes());
+            stored.extend_from_slice(&tail);
+            let keyring = Keyring::new(key("k1", 1))
+                .with_key(
+                    EncryptionKey::from_passphrase("p1", b"pass", KdfParams::new(64, 1, 1).unwrap())
+                        .unwrap(),
+                )
+                .unwrap();
+            match read_as_auth_key(stored, keyring) {
+                Err(Error::Decrypt { session, field, .. }) => {
+                    prop_assert_eq!(session, "fuzz");
+                    prop_assert_eq!(field, "auth_key");
+                }
+                other => prop_assert!(false, "expected Error::Decrypt, got {:?}", other),
+            }
+        }
+    }
+}

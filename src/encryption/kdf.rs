@@ -9,9 +9,9 @@ pub(crate) const SALT_LEN: usize = 16;
 
 /// Upper bounds on the parameters accepted when making a key or reading an
 /// envelope, so a tampered record cannot make a read allocate without limit.
-const MAX_MEMORY_KIB: u32 = 4 * 1024 * 1024;
-const MAX_ITERATIONS: u32 = 1024;
-const MAX_PARALLELISM: u32 = 64;
+const MAX_MEMORY_KIB: u32 = 1024 * 1024;
+const MAX_ITERATIONS: u32 = 64;
+const MAX_PARALLELISM: u32 = 16;
 
 /// Argon2id cost parameters of a passphrase key.
 ///
@@ -51,7 +51,9 @@ impl KdfParams {
     /// # Errors
     /// [`Error::InvalidInput`] when Argon2id refuses them (fewer than 8 KiB
     /// per lane, no iteration or lane) or they exceed this crate's bounds
-    /// (4 GiB, 1024 iterations, 64 lanes).
+    /// (1 GiB, 64 iterations, 16 lanes; an envelope naming more is refused,
+    /// so a tampered record cannot make a read allocate or compute without
+    /// limit).
     pub fn new(memory_kib: u32, iterations: u32, parallelism: u32) -> Result<Self> {
         let params = Self {
             memory_kib,
