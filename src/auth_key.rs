@@ -9,9 +9,9 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 /// Anyone holding these bytes can act as the account, so the key never shows
 /// them by accident: `Debug` prints only the length (`AuthKey(256 bytes)`),
 /// and there is no `Display`. The bytes are overwritten with zeros when the
-/// key is dropped ([`zeroize`]), so a freed key does not linger in memory. Read the bytes on purpose with
-/// [`AuthKey::as_bytes`]. In JSON the key is a standard base64 string, as Go's
-/// `encoding/json` writes a `[]byte`.
+/// key is dropped ([`zeroize`]), so a freed key does not linger in memory.
+/// Read the bytes on purpose with [`AuthKey::as_bytes`]. In JSON the key is
+/// a standard base64 string, as Go's `encoding/json` writes a `[]byte`.
 ///
 /// ```
 /// use mtgo_storage::AuthKey;

@@ -42,6 +42,10 @@ use std::sync::Arc;
 ///   [`AdapterStorage`](crate::AdapterStorage): session strings exported
 ///   through it are the same as from a plain store. [`Adapter::session`]
 ///   gives an encrypted handle sharing the keyring.
+/// * **Fails closed.** Only the stores it knows are reached through it; an
+///   optional store added to [`Adapter`] later answers `None` here until
+///   this wrapper forwards it (and seals what it holds: temporary auth keys,
+///   when that store exists, are auth keys too).
 ///
 /// ```
 /// use mtgo_storage::{AuthKey, EncryptedAdapter, EncryptionKey, Keyring, MemoryAdapter};
