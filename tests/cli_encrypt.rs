@@ -5,6 +5,7 @@
 
 mod cli_support;
 mod mongo_support;
+mod orm_support;
 mod purge_support;
 mod redis_support;
 
@@ -495,18 +496,23 @@ async fn export_refuses_an_encrypted_key_and_matches_after_decrypt() {
     store.close().await.unwrap();
 }
 
-/// The same commands on the Redis and Mongo-wire test servers, one session
-/// each (`--session`: other tests share these servers).
+/// The same commands on the PostgreSQL, MariaDB, Redis and Mongo-wire test
+/// servers, one session each (`--session`: other tests share these servers).
 #[tokio::test]
-async fn encrypt_rekey_decrypt_on_redis_and_mongodb() {
+async fn encrypt_rekey_decrypt_on_every_server() {
     let env = [
         ("MTGO_KEY1", KEY1_HEX),
         ("MTGO_KEY2", "IiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiI="),
     ];
-    for service in ["redis", "mongodb"] {
+    for service in ["postgres", "mysql", "redis", "mongodb"] {
         let name = cli_support::session_name("cli_encrypt");
         let mut url = cli_support::service(service);
-        let _cleanup: Box<dyn std::any::Any> = if service == "redis" {
+        let _cleanup: Box<dyn std::any::Any> = if service == "postgres" || service == "mysql" {
+            Box::new(purge_support::OnDrop::new(orm_support::purge_prefix_later(
+                url.clone(),
+                name.clone(),
+            )))
+        } else if service == "redis" {
             Box::new(redis_support::PurgeOnDrop {
                 url: url.clone(),
                 prefix: mtgo_storage::redis::DEFAULT_PREFIX.into(),
