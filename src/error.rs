@@ -155,6 +155,21 @@ pub enum Error {
         found: String,
     },
 
+    /// An encrypted field could not be decrypted, or a plaintext one was
+    /// refused (see `EncryptedAdapter`, feature `encryption`): a wrong key,
+    /// a tampered or misplaced ciphertext, a key id the keyring lacks, or a
+    /// plaintext record where the policy refuses them. Never carries key
+    /// bytes.
+    #[error("cannot decrypt {field} of session {session:?}: {reason}")]
+    Decrypt {
+        /// The session name of the record.
+        session: String,
+        /// The field, for instance `auth_key` or `dc_auth[2].auth_key`.
+        field: String,
+        /// What went wrong.
+        reason: String,
+    },
+
     /// The store was closed; no further operations are possible.
     #[error("the {backend} store is closed")]
     Closed {

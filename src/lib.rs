@@ -6,6 +6,8 @@ mod auth_key;
 mod bridge;
 #[cfg(feature = "cache")]
 mod cache;
+#[cfg(feature = "encryption")]
+pub mod encryption;
 mod error;
 #[cfg(any(feature = "orm", feature = "mongodb", feature = "redis"))]
 pub mod go;
@@ -36,6 +38,8 @@ pub use auth_key::AuthKey;
 pub use bridge::AdapterStorage;
 #[cfg(feature = "cache")]
 pub use cache::{CacheConfig, CacheStats, CachedAdapter};
+#[cfg(feature = "encryption")]
+pub use encryption::{EncryptedAdapter, EncryptionKey, Keyring};
 pub use error::{BoxError, Error, Result};
 pub use memory::MemoryAdapter;
 pub use normalize::{normalize_phone, normalize_username};

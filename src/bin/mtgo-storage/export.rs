@@ -145,6 +145,17 @@ async fn export(args: &Args, store: &dyn Adapter, shown: &str) -> Result<(), Cli
             args.session
         )));
     };
+    if let Some(id) = session
+        .auth_key
+        .as_ref()
+        .and_then(|k| mtgo_storage::encryption::envelope_key_id(k.as_bytes()))
+    {
+        return Err(CliError::new(format!(
+            "the auth key of session {:?} in {shown} is encrypted at rest (key id {id:?}); \
+             export writes plaintext keys only: run `mtgo-storage decrypt` first",
+            args.session
+        )));
+    }
     args.overrides.apply(&mut session);
     match (args.to, &args.out) {
         (Target::String(format), None) => outln!("{}", convert::encode(&session, format)?),
