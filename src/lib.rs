@@ -9,6 +9,8 @@ mod cache;
 mod error;
 #[cfg(any(feature = "orm", feature = "mongodb", feature = "redis"))]
 pub mod go;
+#[cfg(feature = "grammers")]
+pub mod grammers;
 pub mod json;
 mod memory;
 #[cfg(feature = "mongodb")]

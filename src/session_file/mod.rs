@@ -34,7 +34,7 @@
 //! ```
 
 pub mod pyrogram;
-mod sqlite;
+pub(crate) mod sqlite;
 pub mod telethon;
 
 use crate::error::Result;
