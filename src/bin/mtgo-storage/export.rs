@@ -22,7 +22,7 @@ pub struct Args {
     session: String,
     /// The target: a string format (telethon, pyrogram, gramjs, mtcute,
     /// mtkruto, gogram, gotgproto) or a file format (telethon-file,
-    /// pyrogram-file, which need --out).
+    /// pyrogram-file, grammers-file, which need --out).
     #[arg(long, value_name = "FORMAT", value_parser = parse_target)]
     to: Target,
     /// Write to this new file (created readable by its owner only; an
@@ -44,15 +44,18 @@ pub enum Target {
     TelethonFile,
     /// A Pyrogram `.session` file.
     PyrogramFile,
+    /// A grammers session file (grammers-session's `SqliteSession`).
+    GrammersFile,
 }
 
 fn parse_target(s: &str) -> Result<Target, String> {
     match s.to_ascii_lowercase().as_str() {
         "telethon-file" => Ok(Target::TelethonFile),
         "pyrogram-file" => Ok(Target::PyrogramFile),
+        "grammers-file" | "grammers" => Ok(Target::GrammersFile),
         _ => convert::parse_format(s).map(Target::String).map_err(|_| {
             format!(
-                "unknown format {s:?}: use one of {}, telethon-file, pyrogram-file",
+                "unknown format {s:?}: use one of {}, telethon-file, pyrogram-file, grammers-file",
                 convert::format_names().join(", ")
             )
         }),
@@ -114,7 +117,11 @@ fn write_private(path: &Path, text: &str) -> Result<(), CliError> {
 /// A backend that cannot be opened, no session under the name, or a target
 /// that needs a field the session lacks.
 pub async fn run(args: Args) -> Result<(), CliError> {
-    if matches!(args.to, Target::TelethonFile | Target::PyrogramFile) && args.out.is_none() {
+    if matches!(
+        args.to,
+        Target::TelethonFile | Target::PyrogramFile | Target::GrammersFile
+    ) && args.out.is_none()
+    {
         return Err(CliError::new(NEEDS_OUT));
     }
     let store = url::open_existing(&args.from, &args.session).await?;
@@ -135,6 +142,10 @@ async fn export(args: &Args, store: &dyn Adapter, shown: &str) -> Result<(), Cli
             args.session
         )));
     };
+    if let (Target::GrammersFile, Some(path)) = (args.to, &args.out) {
+        let handle = store.session(store.session_name());
+        return crate::grammers::export(handle, &args.overrides, path, shown).await;
+    }
     args.overrides.apply(&mut session);
     match (args.to, &args.out) {
         (Target::String(format), None) => outln!("{}", convert::encode(&session, format)?),

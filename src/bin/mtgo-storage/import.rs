@@ -11,8 +11,8 @@ use std::path::Path;
 /// Arguments of `import`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A session string, a file holding one, a Telethon or Pyrogram
-    /// `.session` file, or `-` for standard input.
+    /// A session string, a file holding one, a Telethon, Pyrogram or
+    /// grammers `.session` file, or `-` for standard input.
     #[arg(value_name = "STRING_OR_FILE")]
     input: String,
     /// The backend URL to save into.
@@ -97,6 +97,18 @@ async fn has_column(path: &Path, table: &str, column: &str) -> bool {
 /// session already saved under the name (without `--force`).
 pub async fn run(args: Args) -> Result<(), CliError> {
     let input = info::read_input(&args.input)?;
+    if let Input::SessionFile(path) = &input
+        && crate::grammers::is_file(path).await
+    {
+        return crate::grammers::import(
+            path,
+            &args.into,
+            &args.session,
+            args.force,
+            &args.overrides,
+        )
+        .await;
+    }
     // Decode first, so a bad input fails before the backend is touched.
     let decoded = info::decode_input(&input).await?;
     let store = url::open(&args.into, &args.session).await?;

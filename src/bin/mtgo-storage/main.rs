@@ -14,6 +14,7 @@ mod convert;
 mod copy;
 mod export;
 mod go_import;
+mod grammers;
 mod import;
 mod info;
 mod migrate;
