@@ -101,6 +101,7 @@ async fn raw_get_peer(peers: &Collection<Document>, session: &str, id: i64) -> O
         photo_id: d.get_i64("photo_id").unwrap(),
         language: d.get_str("language").unwrap().to_owned(),
         last_updated: d.get_i64("last_updated").unwrap(),
+        ..Peer::default()
     })
 }
 

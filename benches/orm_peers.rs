@@ -254,6 +254,7 @@ macro_rules! raw_baseline {
                         photo_id: row.get(11),
                         language: row.get(12),
                         last_updated: row.get(13),
+                        ..Peer::default()
                     }
                 }
 

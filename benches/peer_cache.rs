@@ -152,6 +152,7 @@ fn sqlx_peer(row: &sqlx::sqlite::SqliteRow) -> Peer {
         photo_id: row.get(9),
         language: row.get(10),
         last_updated: row.get(11),
+        ..Peer::default()
     }
 }
 
@@ -313,6 +314,7 @@ fn rusqlite_peer(row: &rusqlite::Row<'_>) -> rusqlite::Result<Peer> {
         photo_id: row.get(9)?,
         language: row.get(10)?,
         last_updated: row.get(11)?,
+        ..Peer::default()
     })
 }
 

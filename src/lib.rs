@@ -44,6 +44,6 @@ pub use store::{
     Adapter, ConversationStore, DcAuthStore, PeerStore, SessionStore, UpdateStateStore,
 };
 pub use types::{
-    ChannelState, Conversation, DEFAULT_SESSION_NAME, DcAuth, DcAuthEntry, DedupKey, DurableUpdate,
-    Peer, PeerEntry, PeerType, Session, UpdateState, unix_now,
+    ChannelKind, ChannelState, Conversation, DEFAULT_SESSION_NAME, DcAuth, DcAuthEntry, DedupKey,
+    DurableUpdate, Peer, PeerEntry, PeerType, Session, UpdateState, unix_now,
 };

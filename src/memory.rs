@@ -278,6 +278,11 @@ impl UpdateStateStore for MemoryAdapter {
         Ok(self.read(|d| d.and_then(|d| d.channel_pts.get(&channel_id).copied())))
     }
 
+    async fn delete_channel_pts(&self, channel_id: i64) -> Result<()> {
+        self.write(|d| d.channel_pts.remove(&channel_id));
+        Ok(())
+    }
+
     async fn load_all_channel_pts(&self) -> Result<Vec<ChannelState>> {
         Ok(self.read(|d| {
             d.map(|d| {

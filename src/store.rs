@@ -197,6 +197,18 @@ pub trait UpdateStateStore: Send + Sync {
     /// [`crate::Error::Backend`] when the store fails.
     async fn load_all_channel_pts(&self) -> Result<Vec<ChannelState>>;
 
+    /// Forgets the pts of one channel (a channel the account left, or one
+    /// a client's full update state no longer lists). Forgetting a channel
+    /// that has no pts is not an error.
+    ///
+    /// # Errors
+    /// [`crate::Error::Unsupported`] from a store that does not implement it
+    /// (the default); [`crate::Error::Backend`] when the store fails.
+    async fn delete_channel_pts(&self, channel_id: i64) -> Result<()> {
+        let _ = channel_id;
+        Err(crate::Error::unsupported("delete_channel_pts", "custom"))
+    }
+
     /// Records a dedup key seen at `seen_at` if it is absent. Returns `true`
     /// if the key was new, `false` if it was already there (its time is then
     /// left unchanged). Concurrent callers with one key see `true` exactly

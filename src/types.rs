@@ -169,13 +169,81 @@ impl<'de> Deserialize<'de> for PeerType {
     }
 }
 
+/// What kind of channel a [`PeerType::Channel`] peer is, stored as its number
+/// (broadcast 1, megagroup 2, gigagroup 3, community 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChannelKind {
+    /// A broadcast channel (`channel.broadcast`).
+    Broadcast,
+    /// A supergroup (`channel.megagroup`).
+    Megagroup,
+    /// A broadcast group (`channel.gigagroup`).
+    Gigagroup,
+    /// A community (`community` or `communityForbidden`).
+    Community,
+}
+
+impl ChannelKind {
+    /// The stored number: broadcast 1, megagroup 2, gigagroup 3, community 4.
+    pub fn as_i32(self) -> i32 {
+        match self {
+            ChannelKind::Broadcast => 1,
+            ChannelKind::Megagroup => 2,
+            ChannelKind::Gigagroup => 3,
+            ChannelKind::Community => 4,
+        }
+    }
+}
+
+impl TryFrom<i32> for ChannelKind {
+    type Error = Error;
+
+    /// Converts a stored number back.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] for any number other than 1 to 4.
+    fn try_from(value: i32) -> Result<Self> {
+        match value {
+            1 => Ok(ChannelKind::Broadcast),
+            2 => Ok(ChannelKind::Megagroup),
+            3 => Ok(ChannelKind::Gigagroup),
+            4 => Ok(ChannelKind::Community),
+            other => Err(Error::Corrupt {
+                what: "channel kind",
+                reason: format!(
+                    "{other} is not 1 (broadcast), 2 (megagroup), 3 (gigagroup) or 4 (community)"
+                ),
+            }),
+        }
+    }
+}
+
+impl Serialize for ChannelKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_i32(self.as_i32())
+    }
+}
+
+impl<'de> Deserialize<'de> for ChannelKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let n = i32::deserialize(d)?;
+        ChannelKind::try_from(n).map_err(serde::de::Error::custom)
+    }
+}
+
 /// A cached peer: a user, chat or channel with what is needed to address it.
 ///
 /// Text fields use the empty string for "none", as the specification does.
 /// Lookups by username look at [`Peer::username`] and every entry of
 /// [`Peer::usernames`], ignoring case and a leading `@`; lookups by phone
 /// ignore `+`, spaces and dashes.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+///
+/// Four fields say what a client knows it does not know (grammers' `PeerInfo`
+/// keeps "unknown" apart from `false` and 0): [`Peer::access_hash_known`],
+/// [`Peer::is_bot_known`], [`Peer::is_self`] and [`Peer::channel_kind`]. Their
+/// defaults (`true`, `true`, `None`, `None`) are what a peer stored before they
+/// existed reads back as, and JSON leaves them out when they hold their default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Peer {
     /// Telegram id of the peer (as the client marks it).
     pub id: i64,
@@ -209,9 +277,60 @@ pub struct Peer {
     /// peers claim one username or phone, lookups return the one with the
     /// greatest `last_updated` (then the greatest id).
     pub last_updated: i64,
+    /// Whether [`Peer::access_hash`] is known (`false`: the peer was seen
+    /// without one and `access_hash` holds 0). Defaults to `true`.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub access_hash_known: bool,
+    /// Whether [`Peer::is_bot`] is known (`false`: unknown, and `is_bot` holds
+    /// `false`). Defaults to `true`.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub is_bot_known: bool,
+    /// Whether this user is the logged-in account: `None` when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_self: Option<bool>,
+    /// The kind of a channel: `None` when unknown (and for users and chats).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_kind: Option<ChannelKind>,
+}
+
+impl Default for Peer {
+    /// An empty user peer whose access hash (0) and bot flag (`false`) count
+    /// as known, as every peer stored before those flags existed.
+    fn default() -> Self {
+        Self {
+            id: 0,
+            peer_type: PeerType::User,
+            access_hash: 0,
+            username: String::new(),
+            usernames: Vec::new(),
+            first_name: String::new(),
+            last_name: String::new(),
+            phone_number: String::new(),
+            is_bot: false,
+            photo_id: 0,
+            language: String::new(),
+            last_updated: 0,
+            access_hash_known: true,
+            is_bot_known: true,
+            is_self: None,
+            channel_kind: None,
+        }
+    }
 }
 
 fn is_zero(v: &i64) -> bool {
+    *v == 0
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(v: &bool) -> bool {
+    *v
+}
+
+fn is_zero_u16(v: &u16) -> bool {
     *v == 0
 }
 
@@ -293,6 +412,13 @@ pub struct DcAuth {
     pub port: u16,
     /// Server address.
     pub server_addr: String,
+    /// The DC's IPv6 address (without brackets or port), empty if none; the
+    /// IPv4 address or host name is [`DcAuth::server_addr`].
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ipv6_addr: String,
+    /// The port of [`DcAuth::ipv6_addr`].
+    #[serde(default, skip_serializing_if = "is_zero_u16")]
+    pub ipv6_port: u16,
 }
 
 /// The specification's name for [`DcAuth`].

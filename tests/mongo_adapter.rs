@@ -192,6 +192,7 @@ async fn documents_are_typed_and_carry_the_session_name() {
             server_salt: -9,
             port: 443,
             server_addr: "1.2.3.4".into(),
+            ..DcAuth::default()
         })
         .await
         .unwrap();
@@ -706,6 +707,89 @@ async fn close_of_an_opened_adapter_shuts_its_client_down() {
     assert!(
         own_db.list_collection_names().await.is_err(),
         "the adapter's client still works after close"
+    );
+    fresh.drop_db().await;
+}
+
+/// Documents written before peers had their "unknown" fields and DCs their
+/// IPv6 address (the fields of the format before the change, and no others)
+/// read back with the defaults, by id, username and phone.
+#[tokio::test]
+async fn documents_written_before_the_grammers_fields_read_back() {
+    let Some(fresh) = Fresh::new("old_documents").await else {
+        return;
+    };
+    let store = MongoAdapter::new(fresh.db.clone())
+        .await
+        .unwrap()
+        .with_session("old");
+    fresh
+        .db
+        .collection::<Document>("peers")
+        .insert_one(doc! {
+            "session": "old",
+            "id": 1_001i64,
+            "type": 0,
+            "access_hash": -5i64,
+            "username": "Old_Format",
+            "usernames": ["second"],
+            "first_name": "Old",
+            "last_name": "",
+            "phone_number": "+1 555 0100",
+            "is_bot": true,
+            "photo_id": 0i64,
+            "language": "",
+            "last_updated": 1_700_000_000i64,
+            "username_keys": ["old_format", "second"],
+            "phone_key": "15550100",
+        })
+        .await
+        .unwrap();
+    fresh
+        .db
+        .collection::<Document>("dc_auth")
+        .insert_one(doc! {
+            "session": "old",
+            "dc_id": 2,
+            "auth_key": Bson::Binary(bson::Binary {
+                subtype: bson::spec::BinarySubtype::Generic,
+                bytes: auth_key(2).as_bytes().to_vec(),
+            }),
+            "server_salt": 7i64,
+            "port": 443,
+            "server_addr": "149.154.167.51",
+        })
+        .await
+        .unwrap();
+    let peer = Peer {
+        username: "Old_Format".into(),
+        usernames: vec!["second".into()],
+        first_name: "Old".into(),
+        phone_number: "+1 555 0100".into(),
+        is_bot: true,
+        last_updated: 1_700_000_000,
+        ..Peer::new(1_001, PeerType::User, -5)
+    };
+    assert_eq!(store.get_peer(1_001).await.unwrap(), Some(peer.clone()));
+    assert_eq!(
+        store.get_peer_by_username("second").await.unwrap(),
+        Some(peer.clone())
+    );
+    assert_eq!(
+        store.get_peer_by_phone("15550100").await.unwrap(),
+        Some(peer)
+    );
+    let entry = DcAuth {
+        dc_id: 2,
+        auth_key: auth_key(2),
+        server_salt: 7,
+        port: 443,
+        server_addr: "149.154.167.51".into(),
+        ..DcAuth::default()
+    };
+    assert_eq!(
+        store.dc_auth().unwrap().load_all_dc_auth().await.unwrap(),
+        vec![entry]
     );
     fresh.drop_db().await;
 }

@@ -304,6 +304,7 @@ async fn entities_match_schema(adapter: OrmAdapter) {
             server_salt: -1,
             port: 443,
             server_addr: "::1".into(),
+            ..DcAuth::default()
         })
         .await
         .unwrap();

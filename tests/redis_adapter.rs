@@ -597,6 +597,7 @@ async fn binary_values_round_trip_byte_for_byte() {
             server_salt: i64::MIN,
             port: 443,
             server_addr: "::1".into(),
+            ..DcAuth::default()
         })
         .await
         .unwrap();
@@ -732,4 +733,62 @@ async fn debug_shows_no_secrets() {
     let text = format!("{store:?}");
     assert!(text.contains("RedisAdapter") && text.contains("prefix"));
     assert!(!text.contains("127.0.0.1"), "{text}");
+}
+
+/// Records written before peers had their "unknown" fields and DCs their
+/// IPv6 address (JSON without those members) read back with the defaults,
+/// and a peer with default values is still written in that format.
+#[tokio::test(flavor = "multi_thread")]
+async fn records_written_before_the_grammers_fields_read_back() {
+    let Some((adapter, mut raw, _purge)) = adapter("old_records").await else {
+        return;
+    };
+    let dc = adapter.dc_auth().unwrap();
+    let peer = Peer {
+        username: "old_format".into(),
+        first_name: "Old".into(),
+        last_updated: 1_700_000_000,
+        ..Peer::new(1_001, mtgo_storage::PeerType::User, -5)
+    };
+    adapter.save_peer(&peer).await.unwrap();
+    let base = adapter.session_name().to_owned();
+    let keys = session_keys(&mut raw, &format!("mtgo:{{{}", glob_escape(&base))).await;
+    let peer_key = keys
+        .iter()
+        .find(|k| k.ends_with(":peer:1001"))
+        .expect("the peer's key")
+        .clone();
+    // The format before the change, byte for byte.
+    let old_json = r#"{"id":1001,"type":0,"access_hash":-5,"username":"old_format","first_name":"Old","last_name":"","last_updated":1700000000}"#;
+    let written: String = raw.hget(&peer_key, "d").await.unwrap();
+    assert_eq!(written, old_json);
+    let _: () = raw.hset(&peer_key, "d", old_json).await.unwrap();
+    assert_eq!(adapter.get_peer(1_001).await.unwrap(), Some(peer.clone()));
+    assert_eq!(
+        adapter.get_peer_by_username("old_format").await.unwrap(),
+        Some(peer)
+    );
+    let entry = DcAuth {
+        dc_id: 2,
+        auth_key: auth_key(2),
+        server_salt: 7,
+        port: 443,
+        server_addr: "149.154.167.51".into(),
+        ..DcAuth::default()
+    };
+    dc.save_dc_auth(&entry).await.unwrap();
+    let dc_key = peer_key.replace(":peer:1001", ":dcauth");
+    let written: String = raw.hget(&dc_key, 2).await.unwrap();
+    let members: Vec<String> =
+        serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&written)
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+    // Exactly the members of the format before the change.
+    assert_eq!(
+        members,
+        ["dc_id", "auth_key", "server_salt", "port", "server_addr"]
+    );
+    assert_eq!(dc.load_dc_auth(2).await.unwrap(), Some(entry));
 }

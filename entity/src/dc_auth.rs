@@ -20,6 +20,10 @@ pub struct Model {
     pub port: i32,
     /// Server address.
     pub server_addr: String,
+    /// IPv6 address (empty if none).
+    pub ipv6_addr: String,
+    /// Port of the IPv6 address.
+    pub ipv6_port: i32,
 }
 
 impl std::fmt::Debug for Model {
@@ -31,6 +35,8 @@ impl std::fmt::Debug for Model {
             .field("server_salt", &self.server_salt)
             .field("port", &self.port)
             .field("server_addr", &self.server_addr)
+            .field("ipv6_addr", &self.ipv6_addr)
+            .field("ipv6_port", &self.ipv6_port)
             .finish()
     }
 }

@@ -36,6 +36,14 @@ pub struct Model {
     pub language: String,
     /// When the client last saw the peer (Unix seconds).
     pub last_updated: i64,
+    /// Whether the access hash is known (false: seen without one).
+    pub access_hash_known: bool,
+    /// Whether `is_bot` is known.
+    pub is_bot_known: bool,
+    /// Whether the user is the logged-in account; NULL when unknown.
+    pub is_self: Option<bool>,
+    /// Channel kind: 1 broadcast, 2 megagroup, 3 gigagroup, 4 community; NULL when unknown.
+    pub channel_kind: Option<i32>,
 }
 
 /// A peer has many usernames.

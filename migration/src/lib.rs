@@ -27,6 +27,8 @@ mod m20261125_000006_create_update_state;
 mod m20261125_000007_create_channel_state;
 mod m20261125_000008_create_update_dedup;
 mod m20261125_000009_create_durable_updates;
+mod m20261202_000001_peer_unknowns;
+mod m20261202_000002_dc_auth_ipv6;
 
 /// The migrator that creates the mtgo-storage schema.
 pub struct Migrator;
@@ -44,6 +46,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_create_channel_state::Migration),
             Box::new(m20261125_000008_create_update_dedup::Migration),
             Box::new(m20261125_000009_create_durable_updates::Migration),
+            Box::new(m20261202_000001_peer_unknowns::Migration),
+            Box::new(m20261202_000002_dc_auth_ipv6::Migration),
         ]
     }
 

@@ -17,6 +17,7 @@ pub async fn dc_auth_is_kept_per_dc(adapter: Arc<dyn Adapter>) {
         server_salt: i64::MIN + i64::from(seed),
         port: 443,
         server_addr: format!("149.154.167.{dc_id}"),
+        ..DcAuth::default()
     };
     for (dc, seed) in [(4, 4), (1, 1), (203, 203)] {
         store.save_dc_auth(&entry(dc, seed)).await.unwrap();
@@ -33,5 +34,43 @@ pub async fn dc_auth_is_kept_per_dc(adapter: Arc<dyn Adapter>) {
     assert_eq!(
         store.load_all_dc_auth().await.unwrap(),
         vec![entry(1, 1), replaced, entry(203, 203)]
+    );
+}
+
+/// A DC keeps its IPv6 address and port beside its IPv4 one, and a DC
+/// without an auth key (an empty one) reads back without one.
+pub async fn dc_auth_keeps_ipv6_and_missing_key(adapter: Arc<dyn Adapter>) {
+    let store = store(adapter.dc_auth(), "dc_auth");
+    let with_key = DcAuth {
+        dc_id: 4,
+        auth_key: auth_key(4),
+        server_addr: "149.154.167.92".into(),
+        port: 443,
+        ipv6_addr: "2001:67c:4e8:f004::a".into(),
+        ipv6_port: 8443,
+        ..DcAuth::default()
+    };
+    let without_key = DcAuth {
+        dc_id: 203,
+        server_addr: "91.105.192.100".into(),
+        port: 80,
+        ipv6_addr: "fe80::1%2".into(),
+        ipv6_port: 65535,
+        ..DcAuth::default()
+    };
+    let old_style = DcAuth {
+        dc_id: 1,
+        auth_key: auth_key(1),
+        server_addr: "149.154.175.53".into(),
+        port: 443,
+        ..DcAuth::default()
+    };
+    for e in [&with_key, &without_key, &old_style] {
+        store.save_dc_auth(e).await.unwrap();
+        assert_eq!(store.load_dc_auth(e.dc_id).await.unwrap().as_ref(), Some(e));
+    }
+    assert_eq!(
+        store.load_all_dc_auth().await.unwrap(),
+        vec![old_style, with_key, without_key]
     );
 }

@@ -68,5 +68,6 @@ pub fn full_peer(id: i64) -> Peer {
         photo_id: id.wrapping_add(99),
         language: "pt-BR".into(),
         last_updated: 1_700_000_000 + (id.unsigned_abs() % 1000) as i64,
+        ..Peer::default()
     }
 }

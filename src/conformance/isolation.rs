@@ -31,6 +31,7 @@ pub async fn sessions_are_isolated(adapter: Arc<dyn Adapter>) {
         server_salt: 1,
         port: 443,
         server_addr: "1.2.3.4".into(),
+        ..DcAuth::default()
     };
     let update = DurableUpdate {
         id: "u".into(),

@@ -43,6 +43,7 @@ pub async fn save_peer_replaces_every_field(adapter: Arc<dyn Adapter>) {
         photo_id: 0,
         language: String::new(),
         last_updated: old.last_updated + 1,
+        ..Peer::default()
     };
     adapter.save_peer(&new).await.unwrap();
     assert_eq!(adapter.get_peer(42).await.unwrap(), Some(new.clone()));
@@ -509,4 +510,66 @@ pub async fn concurrent_overlapping_peer_writes(adapter: Arc<dyn Adapter>) {
             Some(p)
         );
     }
+}
+
+/// Every combination of the "unknown" fields reads back as saved, by id,
+/// username and `load_peers`, from single saves and from a batch: an
+/// unknown access hash or bot flag stays unknown (not 0 or `false`),
+/// `is_self` keeps `None` apart from `Some(false)`, and each channel kind
+/// comes back.
+pub async fn peer_unknown_fields_round_trip(adapter: Arc<dyn Adapter>) {
+    use crate::ChannelKind;
+    let kinds = [
+        None,
+        Some(ChannelKind::Broadcast),
+        Some(ChannelKind::Megagroup),
+        Some(ChannelKind::Gigagroup),
+        Some(ChannelKind::Community),
+    ];
+    let mut peers = Vec::new();
+    for (n, is_self) in [None, Some(false), Some(true)].into_iter().enumerate() {
+        for known in 0..4u8 {
+            let id = 1_000 + (n as i64) * 10 + i64::from(known);
+            peers.push(Peer {
+                username: format!("unknowns_{id}"),
+                access_hash_known: known & 1 != 0,
+                access_hash: if known & 1 != 0 { -id } else { 0 },
+                is_bot_known: known & 2 != 0,
+                is_bot: known == 3,
+                is_self,
+                ..Peer::new(id, PeerType::User, 0)
+            });
+        }
+    }
+    for (n, kind) in kinds.into_iter().enumerate() {
+        let id = -1_000_000_000_000 - 7 - n as i64;
+        peers.push(Peer {
+            username: format!("unknowns_channel_{n}"),
+            access_hash_known: n % 2 == 0,
+            channel_kind: kind,
+            ..Peer::new(id, PeerType::Channel, if n % 2 == 0 { 99 } else { 0 })
+        });
+    }
+    peers.push(Peer::new(-77, PeerType::Chat, 0));
+    let (singles, batch) = peers.split_at(peers.len() / 2);
+    for p in singles {
+        adapter.save_peer(p).await.unwrap();
+    }
+    adapter.save_peers(batch).await.unwrap();
+    for p in &peers {
+        assert_eq!(adapter.get_peer(p.id).await.unwrap().as_ref(), Some(p));
+        if !p.username.is_empty() {
+            assert_eq!(
+                adapter
+                    .get_peer_by_username(&p.username)
+                    .await
+                    .unwrap()
+                    .as_ref(),
+                Some(p)
+            );
+        }
+    }
+    let mut sorted = peers.clone();
+    sorted.sort_by_key(|p| p.id);
+    assert_eq!(adapter.load_peers().await.unwrap(), sorted);
 }

@@ -266,3 +266,24 @@ pub async fn durable_mark_failed_counts_attempts(adapter: Arc<dyn Adapter>) {
     store.enqueue_update(&update("x", 2)).await.unwrap();
     assert_eq!(store.load_updates(10).await.unwrap(), vec![update("x", 2)]);
 }
+
+/// `delete_channel_pts` forgets one channel and leaves the others; forgetting
+/// an absent channel is `Ok`.
+pub async fn channel_pts_deleted(adapter: Arc<dyn Adapter>) {
+    let store = store(adapter.update_state(), "update_state");
+    store.delete_channel_pts(5).await.unwrap();
+    store.save_channel_pts(5, 50).await.unwrap();
+    store.save_channel_pts(6, 60).await.unwrap();
+    store.delete_channel_pts(5).await.unwrap();
+    assert_eq!(store.load_channel_pts(5).await.unwrap(), None);
+    assert_eq!(
+        store.load_all_channel_pts().await.unwrap(),
+        vec![ChannelState {
+            channel_id: 6,
+            pts: 60
+        }]
+    );
+    store.delete_channel_pts(5).await.unwrap();
+    store.save_channel_pts(5, 51).await.unwrap();
+    assert_eq!(store.load_channel_pts(5).await.unwrap(), Some(51));
+}

@@ -208,6 +208,7 @@ impl GoPeer {
             photo_id: self.photo_id,
             language: self.language,
             last_updated: self.last_updated,
+            ..Peer::default()
         })
     }
 }

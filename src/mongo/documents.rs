@@ -9,7 +9,9 @@
 //! is [`Error::Corrupt`], whose message names the field and the types, never
 //! the value.
 
-use crate::types::{Conversation, DcAuth, DurableUpdate, Peer, PeerType, Session, UpdateState};
+use crate::types::{
+    ChannelKind, Conversation, DcAuth, DurableUpdate, Peer, PeerType, Session, UpdateState,
+};
 use crate::{AuthKey, Error, Result};
 use bson::spec::{BinarySubtype, ElementType};
 use bson::{Binary, Bson, Document, doc};
@@ -77,6 +79,30 @@ impl<'a> Reader<'a> {
         match self.doc.get(key) {
             Some(Bson::Boolean(v)) => Ok(*v),
             _ => Err(self.wrong(key, "bool")),
+        }
+    }
+
+    /// A boolean, or `None` when the field is missing or null.
+    pub(crate) fn opt_bool(&self, key: &str) -> Result<Option<bool>> {
+        match self.doc.get(key) {
+            None | Some(Bson::Null) => Ok(None),
+            _ => self.bool(key).map(Some),
+        }
+    }
+
+    /// An int32, or `None` when the field is missing or null.
+    pub(crate) fn opt_i32(&self, key: &str) -> Result<Option<i32>> {
+        match self.doc.get(key) {
+            None | Some(Bson::Null) => Ok(None),
+            _ => self.i32(key).map(Some),
+        }
+    }
+
+    /// A port, or `None` when the field is missing or null.
+    pub(crate) fn opt_u16(&self, key: &str) -> Result<Option<u16>> {
+        match self.doc.get(key) {
+            None | Some(Bson::Null) => Ok(None),
+            _ => self.u16(key).map(Some),
         }
     }
 
@@ -199,6 +225,10 @@ pub(crate) fn peer_doc(name: &str, p: &Peer) -> Document {
         "photo_id": p.photo_id,
         "language": &p.language,
         "last_updated": p.last_updated,
+        "access_hash_known": p.access_hash_known,
+        "is_bot_known": p.is_bot_known,
+        "is_self": p.is_self,
+        "channel_kind": p.channel_kind.map(ChannelKind::as_i32),
         "username_keys": p.normalized_usernames(),
         "phone_key": p.normalized_phone(),
     }
@@ -219,6 +249,14 @@ pub(crate) fn peer_from(doc: &Document) -> Result<Peer> {
         photo_id: r.i64("photo_id")?,
         language: r.string("language")?,
         last_updated: r.i64("last_updated")?,
+        // Documents written before these fields existed lack them.
+        access_hash_known: r.opt_bool("access_hash_known")?.unwrap_or(true),
+        is_bot_known: r.opt_bool("is_bot_known")?.unwrap_or(true),
+        is_self: r.opt_bool("is_self")?,
+        channel_kind: r
+            .opt_i32("channel_kind")?
+            .map(ChannelKind::try_from)
+            .transpose()?,
     })
 }
 
@@ -243,6 +281,8 @@ pub(crate) fn dc_auth_doc(name: &str, e: &DcAuth) -> Document {
         "server_salt": e.server_salt,
         "port": i32::from(e.port),
         "server_addr": &e.server_addr,
+        "ipv6_addr": &e.ipv6_addr,
+        "ipv6_port": i32::from(e.ipv6_port),
     }
 }
 
@@ -254,6 +294,9 @@ pub(crate) fn dc_auth_from(doc: &Document) -> Result<DcAuth> {
         server_salt: r.i64("server_salt")?,
         port: r.u16("port")?,
         server_addr: r.string("server_addr")?,
+        // Documents written before these fields existed lack them.
+        ipv6_addr: r.opt_string("ipv6_addr")?.unwrap_or_default(),
+        ipv6_port: r.opt_u16("ipv6_port")?.unwrap_or(0),
     })
 }
 

@@ -51,6 +51,14 @@ impl UpdateStateStore for MongoAdapter {
         Ok(())
     }
 
+    async fn delete_channel_pts(&self, channel_id: i64) -> Result<()> {
+        self.colls()?
+            .channel_state
+            .delete_one(doc! { SESSION: &self.name, "channel_id": channel_id })
+            .await?;
+        Ok(())
+    }
+
     async fn load_channel_pts(&self, channel_id: i64) -> Result<Option<i32>> {
         let found = self
             .colls()?

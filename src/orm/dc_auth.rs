@@ -38,6 +38,8 @@ fn decode(m: Model) -> Result<DcAuth> {
         server_salt: m.server_salt,
         port: port(m.port, "dc auth port")?,
         server_addr: m.server_addr,
+        ipv6_addr: m.ipv6_addr,
+        ipv6_port: port(m.ipv6_port, "dc auth IPv6 port")?,
     })
 }
 
@@ -49,6 +51,8 @@ fn encode(session_name: &str, e: &DcAuth) -> Model {
         server_salt: e.server_salt,
         port: i32::from(e.port),
         server_addr: e.server_addr.clone(),
+        ipv6_addr: e.ipv6_addr.clone(),
+        ipv6_port: i32::from(e.ipv6_port),
     }
 }
 

@@ -15,7 +15,7 @@ use super::statement::{
 use super::{OrmAdapter, is_transient};
 use crate::error::{Error, Result};
 use crate::store::PeerStore;
-use crate::{Peer, PeerType, normalize_phone, normalize_username};
+use crate::{ChannelKind, Peer, PeerType, normalize_phone, normalize_username};
 use async_trait::async_trait;
 use mtgo_storage_entity::{peer_usernames, peers};
 use sea_orm::{
@@ -25,7 +25,7 @@ use sea_orm::{
 use std::borrow::Cow;
 use std::time::Duration;
 
-/// Peers per upsert statement: 14 columns x 1,000 = 14,000 parameters.
+/// Peers per upsert statement: 18 columns x 1,000 = 18,000 parameters.
 pub(crate) const PEER_CHUNK: usize = 1_000;
 /// Usernames per insert statement: 3 columns x 4,000 = 12,000 parameters.
 const USERNAME_CHUNK: usize = 4_000;
@@ -128,6 +128,10 @@ pub(super) trait PeerRow {
     fn big_int(&mut self, v: i64);
     /// A boolean column.
     fn boolean(&mut self, v: bool);
+    /// A nullable boolean column.
+    fn opt_boolean(&mut self, v: Option<bool>);
+    /// A nullable 32-bit integer column.
+    fn opt_int(&mut self, v: Option<i32>);
     /// A text column.
     fn text(&mut self, v: &str);
 }
@@ -152,6 +156,10 @@ pub(super) fn write_peer(p: &Peer, out: &mut impl PeerRow) {
             C::PhotoId => out.big_int(p.photo_id),
             C::Language => out.text(&p.language),
             C::LastUpdated => out.big_int(p.last_updated),
+            C::AccessHashKnown => out.boolean(p.access_hash_known),
+            C::IsBotKnown => out.boolean(p.is_bot_known),
+            C::IsSelf => out.opt_boolean(p.is_self),
+            C::ChannelKind => out.opt_int(p.channel_kind.map(ChannelKind::as_i32)),
         }
     }
 }
@@ -173,6 +181,12 @@ impl PeerRow for Values<'_> {
         self.out.push(v.into());
     }
     fn boolean(&mut self, v: bool) {
+        self.out.push(v.into());
+    }
+    fn opt_boolean(&mut self, v: Option<bool>) {
+        self.out.push(v.into());
+    }
+    fn opt_int(&mut self, v: Option<i32>) {
         self.out.push(v.into());
     }
     fn text(&mut self, v: &str) {
@@ -199,6 +213,10 @@ fn decode(m: peers::Model) -> Result<Peer> {
         photo_id: m.photo_id,
         language: m.language,
         last_updated: m.last_updated,
+        access_hash_known: m.access_hash_known,
+        is_bot_known: m.is_bot_known,
+        is_self: m.is_self,
+        channel_kind: m.channel_kind.map(ChannelKind::try_from).transpose()?,
     })
 }
 

@@ -136,6 +136,12 @@ impl PeerRow for Bind<'_> {
     fn boolean(&mut self, v: bool) {
         self.add(v);
     }
+    fn opt_boolean(&mut self, v: Option<bool>) {
+        self.add(v);
+    }
+    fn opt_int(&mut self, v: Option<i32>) {
+        self.add(v);
+    }
     fn text(&mut self, v: &str) {
         let v = self.texts.text(v);
         self.add(v);

@@ -25,6 +25,7 @@ pub(super) struct Sql {
     save_channel: String,
     load_channel: String,
     load_channels: String,
+    delete_channel: String,
     insert_dedup: String,
     has_dedup: String,
     prune_dedup: String,
@@ -57,6 +58,10 @@ impl Sql {
                 &find_by::<channel_state::Entity>(&[channel_state::Column::SessionName])
                     .order_by_asc(channel_state::Column::ChannelId)
                     .into_query(),
+            ),
+            delete_channel: text(
+                backend,
+                &delete_by::<channel_state::Entity>(&primary_key::<channel_state::Entity>()),
             ),
             insert_dedup: text(backend, &insert_or_ignore::<UpdateDedup>(backend)),
             has_dedup: text(
@@ -181,6 +186,15 @@ impl UpdateStateStore for OrmAdapter {
                 channel_id,
                 pts,
             }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn delete_channel_pts(&self, channel_id: i64) -> Result<()> {
+        self.exec(
+            &self.inner.update_state.delete_channel,
+            vec![self.session_value(), channel_id.into()],
         )
         .await?;
         Ok(())

@@ -61,6 +61,12 @@ impl UpdateStateStore for RedisAdapter {
         Ok(())
     }
 
+    async fn delete_channel_pts(&self, channel_id: i64) -> Result<()> {
+        let mut conn = self.conn()?;
+        let _: () = conn.hdel(self.keys.channel_pts(), channel_id).await?;
+        Ok(())
+    }
+
     async fn load_channel_pts(&self, channel_id: i64) -> Result<Option<i32>> {
         let key = &self.keys.channel_pts();
         let raw: Option<Vec<u8>> = self

@@ -226,6 +226,7 @@ pub async fn seed(store: &dyn Adapter) {
             server_salt: 1234 * i64::from(dc_id),
             port: 443,
             server_addr: format!("149.154.175.{dc_id}"),
+            ..DcAuth::default()
         })
         .await
         .expect("save dc auth");
