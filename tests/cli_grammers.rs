@@ -5,7 +5,7 @@
 
 mod cli_support;
 
-use cli_support::{fails, ok, open, run, service, session_name, sqlite_url};
+use cli_support::{fails, ok, open, purge_everything, run, service, session_name, sqlite_url};
 use mtgo_storage::grammers::grammers_session::SessionData;
 use mtgo_storage::grammers::grammers_session::types::{
     ChannelKind, ChannelState, DcOption, PeerAuth, PeerInfo, UpdatesState,
@@ -179,12 +179,8 @@ async fn import_export(url: &str, service_name: &str) {
     ]);
     assert!(line.contains("already exists"), "{line}");
 
-    if let Some(store) = open(service_name, url).await {
-        let store = store.session(&name);
-        let _ = store.delete_session().await;
-        for peer in store.load_peers().await.unwrap_or_default() {
-            let _ = store.delete_peer(peer.id).await;
-        }
+    if service_name != "sqlite" {
+        purge_everything(service_name, url, &name).await;
     }
 }
 
@@ -201,6 +197,15 @@ async fn import_and_export_a_grammers_file_with_postgres() {
         return;
     }
     import_export(&url, "postgres").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_and_export_a_grammers_file_with_mysql() {
+    let url = service("mysql");
+    if open("mysql", &url).await.is_none() {
+        return;
+    }
+    import_export(&url, "mysql").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
