@@ -328,7 +328,8 @@ fn bad(input: &Input, reason: impl Into<String>, source: Option<BoxError>) -> Er
 ///
 /// # Errors
 /// [`Error::InvalidInput`] when `data` holds what the file cannot (a peer
-/// id out of its kind's range, a channel listed twice in the update state);
+/// id out of its kind's range; a DC, peer or channel pts listed twice under
+/// different keys);
 /// [`Error::SessionFile`] when the file exists or cannot be written.
 pub async fn write_sqlite_file(path: impl AsRef<Path>, data: &SessionData) -> Result<()> {
     let path = path.as_ref();
@@ -397,6 +398,12 @@ impl Rows {
             })
             .collect();
         dc_options.sort_by_key(|o| o.0);
+        if let Some(w) = dc_options.windows(2).find(|w| w[0].0 == w[1].0) {
+            return Err(Error::invalid(
+                "dc_options",
+                format!("DC {} appears twice", w[0].0),
+            ));
+        }
         let mut peers = data
             .peer_infos
             .values()
@@ -803,6 +810,10 @@ mod tests {
         let mut data = SessionData::default();
         let peer = PeerInfo::Chat { id: 0 };
         data.peer_infos = HashMap::from([(PeerId::chat(1).unwrap(), peer)]);
+        let err = write_sqlite_file(&path, &data).await.unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
+        let mut data = SessionData::default();
+        data.dc_options.insert(9, option(2, None));
         let err = write_sqlite_file(&path, &data).await.unwrap_err();
         assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
         assert!(!path.exists());
