@@ -25,6 +25,8 @@ pub mod session_file;
 pub mod session_string;
 mod storage;
 mod store;
+#[cfg(feature = "tdata")]
+pub mod tdata;
 mod types;
 
 #[cfg(feature = "testing")]

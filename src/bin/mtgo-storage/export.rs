@@ -22,7 +22,8 @@ pub struct Args {
     session: String,
     /// The target: a string format (telethon, pyrogram, gramjs, mtcute,
     /// mtkruto, gogram, gotgproto) or a file format (telethon-file,
-    /// pyrogram-file, grammers-file, which need --out).
+    /// pyrogram-file, grammers-file, tdata: a Telegram Desktop folder;
+    /// these need --out).
     #[arg(long, value_name = "FORMAT", value_parser = parse_target)]
     to: Target,
     /// Write to this new file (created readable by its owner only; an
@@ -31,9 +32,12 @@ pub struct Args {
     out: Option<PathBuf>,
     #[command(flatten)]
     overrides: Overrides,
+    #[command(flatten)]
+    tdata: crate::tdata::ExportArgs,
 }
 
-const NEEDS_OUT: &str = "a .session file needs --out FILE (standard output is for strings)";
+const NEEDS_OUT: &str =
+    "a .session file or tdata folder needs --out (standard output is for strings)";
 
 /// What `export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +50,8 @@ pub enum Target {
     PyrogramFile,
     /// A grammers session file (grammers-session's `SqliteSession`).
     GrammersFile,
+    /// A Telegram Desktop tdata folder.
+    Tdata,
 }
 
 fn parse_target(s: &str) -> Result<Target, String> {
@@ -53,9 +59,10 @@ fn parse_target(s: &str) -> Result<Target, String> {
         "telethon-file" => Ok(Target::TelethonFile),
         "pyrogram-file" => Ok(Target::PyrogramFile),
         "grammers-file" | "grammers" => Ok(Target::GrammersFile),
+        "tdata" => Ok(Target::Tdata),
         _ => convert::parse_format(s).map(Target::String).map_err(|_| {
             format!(
-                "unknown format {s:?}: use one of {}, telethon-file, pyrogram-file, grammers-file",
+                "unknown format {s:?}: use one of {}, telethon-file, pyrogram-file, grammers-file, tdata",
                 convert::format_names().join(", ")
             )
         }),
@@ -119,7 +126,7 @@ fn write_private(path: &Path, text: &str) -> Result<(), CliError> {
 pub async fn run(args: Args) -> Result<(), CliError> {
     if matches!(
         args.to,
-        Target::TelethonFile | Target::PyrogramFile | Target::GrammersFile
+        Target::TelethonFile | Target::PyrogramFile | Target::GrammersFile | Target::Tdata
     ) && args.out.is_none()
     {
         return Err(CliError::new(NEEDS_OUT));
@@ -152,6 +159,9 @@ async fn export(args: &Args, store: &dyn Adapter, shown: &str) -> Result<(), Cli
         (Target::String(format), Some(path)) => {
             write_private(path, &convert::encode(&session, format)?)?;
             eprintln!("wrote a {format} session string to {}", path.display());
+        }
+        (Target::Tdata, Some(path)) => {
+            crate::tdata::export(store, &session, path, &args.tdata).await?
         }
         (file, Some(path)) => {
             let report = write_session_file(file, store, &session, path).await?;

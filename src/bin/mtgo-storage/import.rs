@@ -12,7 +12,8 @@ use std::path::Path;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// A session string, a file holding one, a Telethon, Pyrogram or
-    /// grammers `.session` file, or `-` for standard input.
+    /// grammers `.session` file, a Telegram Desktop tdata folder, or `-`
+    /// for standard input.
     #[arg(value_name = "STRING_OR_FILE")]
     input: String,
     /// The backend URL to save into.
@@ -26,6 +27,8 @@ pub struct Args {
     force: bool,
     #[command(flatten)]
     overrides: crate::convert::Overrides,
+    #[command(flatten)]
+    tdata: crate::tdata::ImportArgs,
 }
 
 /// Reads a Telethon or Pyrogram `.session` file (read-only) into memory.
@@ -96,6 +99,17 @@ async fn has_column(path: &Path, table: &str, column: &str) -> bool {
 /// An input that does not decode, a backend that cannot be opened, or a
 /// session already saved under the name (without `--force`).
 pub async fn run(args: Args) -> Result<(), CliError> {
+    if crate::tdata::is_folder(&args.input) {
+        return crate::tdata::import(
+            &args.input,
+            &args.into,
+            &args.session,
+            args.force,
+            &args.overrides,
+            &args.tdata,
+        )
+        .await;
+    }
     let input = info::read_input(&args.input)?;
     if let Input::SessionFile(path) = &input
         && crate::grammers::is_file(path).await

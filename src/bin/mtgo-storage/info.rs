@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// A session string, a file holding one, a Telethon, Pyrogram or
-    /// grammers `.session` file, or `-` for standard input.
+    /// grammers `.session` file, a Telegram Desktop tdata folder, or `-`
+    /// for standard input.
     #[arg(value_name = "STRING_OR_FILE")]
     input: String,
     /// Print one JSON object instead of text.
@@ -25,6 +26,8 @@ pub struct Args {
     /// Print the auth key as lowercase hex (otherwise only its key id).
     #[arg(long)]
     show_key: bool,
+    #[command(flatten)]
+    tdata: crate::tdata::PasscodeArgs,
 }
 
 /// What an input decoded to.
@@ -184,6 +187,9 @@ pub fn to_json(d: &Decoded, show_key: bool) -> Value {
 /// # Errors
 /// As [`decode`].
 pub async fn run(args: Args) -> Result<(), CliError> {
+    if crate::tdata::is_folder(&args.input) {
+        return crate::tdata::info(&args.input, args.json, args.show_key, &args.tdata);
+    }
     let input = read_input(&args.input)?;
     if let Input::SessionFile(path) = &input
         && crate::grammers::is_file(path).await

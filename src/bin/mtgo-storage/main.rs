@@ -20,6 +20,7 @@ mod info;
 mod migrate;
 mod peers;
 mod schema;
+mod tdata;
 mod url;
 
 use clap::{Parser, Subcommand};
@@ -43,11 +44,12 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Show the format of a session string or `.session` file and every
-    /// field it carries.
+    /// field it carries, or the accounts of a Telegram Desktop tdata folder.
     Info(info::Args),
     /// Print a session string in another format.
     Convert(convert::Args),
-    /// Save a session string or `.session` file into a backend.
+    /// Save a session string, `.session` file or tdata account into a
+    /// backend.
     Import(import::Args),
     /// Write a stored session as a session string or `.session` file.
     Export(export::Args),
