@@ -63,7 +63,7 @@ use crate::session_file::sqlite::{self, Cell, Input, NamedRow};
 use crate::{Adapter, BoxError};
 use grammers_session::SessionData;
 use grammers_session::types::{
-    ChannelKind, ChannelState, DcOption, PeerAuth, PeerId, PeerInfo, UpdatesState,
+    ChannelKind, ChannelState, DcOption, PeerAuth, PeerId, PeerInfo, PeerKind, UpdatesState,
 };
 use sqlx::Connection;
 use sqlx::sqlite::SqliteConnection;
@@ -260,14 +260,14 @@ fn read_peer(input: &Input, row: &NamedRow) -> Result<PeerInfo> {
     // `from_bot_api_dialog_id` accepted the id, so it has a kind and a bare id.
     let id = peer.bare_id().unwrap_or(dialog_id);
     Ok(match peer.kind() {
-        grammers_session::types::PeerKind::User => PeerInfo::User {
+        PeerKind::User => PeerInfo::User {
             id,
             auth,
             bot: subtype.map(|s| s & subtype::USER_BOT != 0),
             is_self: subtype.map(|s| s & subtype::USER_SELF != 0),
         },
-        grammers_session::types::PeerKind::Chat => PeerInfo::Chat { id },
-        grammers_session::types::PeerKind::Channel => PeerInfo::Channel {
+        PeerKind::Chat => PeerInfo::Chat { id },
+        PeerKind::Channel => PeerInfo::Channel {
             id,
             auth,
             kind: subtype.and_then(channel_kind),
