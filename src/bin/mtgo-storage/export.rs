@@ -22,7 +22,8 @@ pub struct Args {
     session: String,
     /// The target: a string format (telethon, pyrogram, gramjs, mtcute,
     /// mtkruto, gogram, gotgproto) or a file format (telethon-file,
-    /// pyrogram-file, tdata: a Telegram Desktop folder; these need --out).
+    /// pyrogram-file, grammers-file, tdata: a Telegram Desktop folder;
+    /// these need --out).
     #[arg(long, value_name = "FORMAT", value_parser = parse_target)]
     to: Target,
     /// Write to this new file (created readable by its owner only; an
@@ -47,6 +48,8 @@ pub enum Target {
     TelethonFile,
     /// A Pyrogram `.session` file.
     PyrogramFile,
+    /// A grammers session file (grammers-session's `SqliteSession`).
+    GrammersFile,
     /// A Telegram Desktop tdata folder.
     Tdata,
 }
@@ -55,10 +58,11 @@ fn parse_target(s: &str) -> Result<Target, String> {
     match s.to_ascii_lowercase().as_str() {
         "telethon-file" => Ok(Target::TelethonFile),
         "pyrogram-file" => Ok(Target::PyrogramFile),
+        "grammers-file" | "grammers" => Ok(Target::GrammersFile),
         "tdata" => Ok(Target::Tdata),
         _ => convert::parse_format(s).map(Target::String).map_err(|_| {
             format!(
-                "unknown format {s:?}: use one of {}, telethon-file, pyrogram-file, tdata",
+                "unknown format {s:?}: use one of {}, telethon-file, pyrogram-file, grammers-file, tdata",
                 convert::format_names().join(", ")
             )
         }),
@@ -122,7 +126,7 @@ fn write_private(path: &Path, text: &str) -> Result<(), CliError> {
 pub async fn run(args: Args) -> Result<(), CliError> {
     if matches!(
         args.to,
-        Target::TelethonFile | Target::PyrogramFile | Target::Tdata
+        Target::TelethonFile | Target::PyrogramFile | Target::GrammersFile | Target::Tdata
     ) && args.out.is_none()
     {
         return Err(CliError::new(NEEDS_OUT));
@@ -155,6 +159,10 @@ async fn export(args: &Args, store: &dyn Adapter, shown: &str) -> Result<(), Cli
              export writes plaintext keys only: run `mtgo-storage decrypt` first",
             args.session
         )));
+    }
+    if let (Target::GrammersFile, Some(path)) = (args.to, &args.out) {
+        let handle = store.session(store.session_name());
+        return crate::grammers::export(handle, &args.overrides, path, shown).await;
     }
     args.overrides.apply(&mut session);
     match (args.to, &args.out) {

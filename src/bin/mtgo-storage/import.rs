@@ -11,9 +11,9 @@ use std::path::Path;
 /// Arguments of `import`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A session string, a file holding one, a Telethon or Pyrogram
-    /// `.session` file, a Telegram Desktop tdata folder, or `-` for
-    /// standard input.
+    /// A session string, a file holding one, a Telethon, Pyrogram or
+    /// grammers `.session` file, a Telegram Desktop tdata folder, or `-`
+    /// for standard input.
     #[arg(value_name = "STRING_OR_FILE")]
     input: String,
     /// The backend URL to save into.
@@ -111,6 +111,18 @@ pub async fn run(args: Args) -> Result<(), CliError> {
         .await;
     }
     let input = info::read_input(&args.input)?;
+    if let Input::SessionFile(path) = &input
+        && crate::grammers::is_file(path).await
+    {
+        return crate::grammers::import(
+            path,
+            &args.into,
+            &args.session,
+            args.force,
+            &args.overrides,
+        )
+        .await;
+    }
     // Decode first, so a bad input fails before the backend is touched.
     let decoded = info::decode_input(&input).await?;
     let store = url::open(&args.into, &args.session).await?;

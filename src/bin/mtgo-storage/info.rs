@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 /// Arguments of `info`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A session string, a file holding one, a Telethon or Pyrogram
-    /// `.session` file, a Telegram Desktop tdata folder, or `-` for
-    /// standard input.
+    /// A session string, a file holding one, a Telethon, Pyrogram or
+    /// grammers `.session` file, a Telegram Desktop tdata folder, or `-`
+    /// for standard input.
     #[arg(value_name = "STRING_OR_FILE")]
     input: String,
     /// Print one JSON object instead of text.
@@ -190,7 +190,13 @@ pub async fn run(args: Args) -> Result<(), CliError> {
     if crate::tdata::is_folder(&args.input) {
         return crate::tdata::info(&args.input, args.json, args.show_key, &args.tdata);
     }
-    let decoded = decode(&args.input).await?;
+    let input = read_input(&args.input)?;
+    if let Input::SessionFile(path) = &input
+        && crate::grammers::is_file(path).await
+    {
+        return crate::grammers::info(path, args.json, args.show_key).await;
+    }
+    let decoded = decode_input(&input).await?;
     let value = to_json(&decoded, args.show_key);
     if args.json {
         outln!(

@@ -15,6 +15,7 @@ mod copy;
 mod encryption;
 mod export;
 mod go_import;
+mod grammers;
 mod import;
 mod info;
 mod migrate;
