@@ -2,14 +2,16 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 /// An MTProto authorization key (normally 256 bytes).
 ///
 /// Anyone holding these bytes can act as the account, so the key never shows
 /// them by accident: `Debug` prints only the length (`AuthKey(256 bytes)`),
-/// and there is no `Display`. Read the bytes on purpose with
-/// [`AuthKey::as_bytes`]. In JSON the key is a standard base64 string, as Go's
-/// `encoding/json` writes a `[]byte`.
+/// and there is no `Display`. The bytes are overwritten with zeros when the
+/// key is dropped ([`zeroize`]), so a freed key does not linger in memory.
+/// Read the bytes on purpose with [`AuthKey::as_bytes`]. In JSON the key is
+/// a standard base64 string, as Go's `encoding/json` writes a `[]byte`.
 ///
 /// ```
 /// use mtgo_storage::AuthKey;
@@ -35,9 +37,10 @@ impl AuthKey {
         &self.0
     }
 
-    /// Consumes the key and returns its bytes.
-    pub fn into_bytes(self) -> Vec<u8> {
-        self.0
+    /// Consumes the key and returns its bytes. The caller owns them now and
+    /// with them the duty to zero them (see [`zeroize::Zeroizing`]).
+    pub fn into_bytes(mut self) -> Vec<u8> {
+        std::mem::take(&mut self.0)
     }
 
     /// The key length in bytes.
@@ -50,6 +53,14 @@ impl AuthKey {
         self.0.is_empty()
     }
 }
+
+impl Drop for AuthKey {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for AuthKey {}
 
 impl fmt::Debug for AuthKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -70,6 +70,37 @@ pub enum Error {
         source: Option<BoxError>,
     },
 
+    /// A Telegram Desktop `tdata` folder could not be read or written (not
+    /// a `tdata` folder, a damaged or truncated file, an unknown version, an
+    /// account that cannot be written). Reading never changes the folder.
+    #[error("tdata folder {path}: {reason}")]
+    Tdata {
+        /// The folder's path.
+        path: String,
+        /// What is wrong.
+        reason: String,
+        /// The underlying error (a file system error), if any.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// A `tdata` folder is locked with a local passcode and none was given
+    /// (`given: false`), or the given one does not open it.
+    #[error(
+        "tdata folder {path}: {}",
+        if *given {
+            "wrong local passcode (the passcode does not decrypt its key file)"
+        } else {
+            "it is locked with a local passcode and none was given"
+        }
+    )]
+    TdataPasscode {
+        /// The folder's path.
+        path: String,
+        /// Whether a passcode was given.
+        given: bool,
+    },
+
     /// Stored data could not be read back (a wrong type or value in a row,
     /// document or key).
     #[error("corrupt {what} in storage: {reason}")]
@@ -136,6 +167,21 @@ pub enum Error {
         holder: String,
         /// Who holds it instead: `held by "<holder>"` or `nobody holds it`.
         found: String,
+    },
+
+    /// An encrypted field could not be decrypted, or a plaintext one was
+    /// refused (see `EncryptedAdapter`, feature `encryption`): a wrong key,
+    /// a tampered or misplaced ciphertext, a key id the keyring lacks, or a
+    /// plaintext record where the policy refuses them. Never carries key
+    /// bytes.
+    #[error("cannot decrypt {field} of session {session:?}: {reason}")]
+    Decrypt {
+        /// The session name of the record.
+        session: String,
+        /// The field, for instance `auth_key` or `dc_auth[2].auth_key`.
+        field: String,
+        /// What went wrong.
+        reason: String,
     },
 
     /// The store was closed; no further operations are possible.

@@ -6,6 +6,8 @@ mod auth_key;
 mod bridge;
 #[cfg(feature = "cache")]
 mod cache;
+#[cfg(feature = "encryption")]
+pub mod encryption;
 mod error;
 #[cfg(any(feature = "orm", feature = "mongodb", feature = "redis"))]
 pub mod go;
@@ -26,6 +28,8 @@ pub mod session_file;
 pub mod session_string;
 mod storage;
 mod store;
+#[cfg(feature = "tdata")]
+pub mod tdata;
 mod temp_keys;
 mod types;
 
@@ -36,6 +40,8 @@ pub use auth_key::AuthKey;
 pub use bridge::AdapterStorage;
 #[cfg(feature = "cache")]
 pub use cache::{CacheConfig, CacheStats, CachedAdapter};
+#[cfg(feature = "encryption")]
+pub use encryption::{EncryptedAdapter, EncryptionKey, Keyring};
 pub use error::{BoxError, Error, Result};
 pub use lease::{Lease, LeaseStore, MAX_HOLDER_LEN, unix_now_ms};
 pub use memory::MemoryAdapter;

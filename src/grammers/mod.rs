@@ -16,3 +16,10 @@ mod convert;
 mod session;
 
 pub use session::GrammersSession;
+#[cfg(feature = "sqlite")]
+mod sqlite_file;
+#[cfg(feature = "sqlite")]
+pub use sqlite_file::{
+    SQLITE_SCHEMA_VERSION, SQLITE_TABLES, SqliteFileReport, export_sqlite_file, import_sqlite_file,
+    is_grammers_sqlite_file, read_sqlite_file, replace_sqlite_file, write_sqlite_file,
+};

@@ -34,7 +34,7 @@
 //! ```
 
 pub mod pyrogram;
-mod sqlite;
+pub(crate) mod sqlite;
 pub mod telethon;
 
 use crate::error::Result;
@@ -141,6 +141,13 @@ async fn detect_kind(input: &mut sqlite::Input) -> Result<SessionFileKind> {
         Ok(SessionFileKind::Telethon)
     } else if has("sessions") && has("peers") && has("version") {
         Ok(SessionFileKind::Pyrogram)
+    } else if has("dc_home") && has("dc_option") && has("peer_info") {
+        Err(sqlite::file_error(
+            &input.path,
+            "a grammers session file, not a Telethon or Pyrogram one: read it with \
+             mtgo_storage::grammers::read_sqlite_file or import it with `mtgo-storage import`",
+            None,
+        ))
     } else {
         let mut names = tables.clone();
         names.sort();

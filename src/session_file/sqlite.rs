@@ -270,7 +270,7 @@ pub(crate) async fn write_new(
 ///
 /// # Errors
 /// [`Error::SessionFile`] when the file exists or cannot be created.
-async fn create(path: &Path) -> Result<SqliteConnection> {
+pub(crate) async fn create(path: &Path) -> Result<SqliteConnection> {
     let mut open = std::fs::OpenOptions::new();
     open.write(true).create_new(true);
     #[cfg(unix)]

@@ -22,7 +22,8 @@ pub struct Args {
     session: String,
     /// The target: a string format (telethon, pyrogram, gramjs, mtcute,
     /// mtkruto, gogram, gotgproto) or a file format (telethon-file,
-    /// pyrogram-file, which need --out).
+    /// pyrogram-file, grammers-file, tdata: a Telegram Desktop folder;
+    /// these need --out).
     #[arg(long, value_name = "FORMAT", value_parser = parse_target)]
     to: Target,
     /// Write to this new file (created readable by its owner only; an
@@ -31,9 +32,12 @@ pub struct Args {
     out: Option<PathBuf>,
     #[command(flatten)]
     overrides: Overrides,
+    #[command(flatten)]
+    tdata: crate::tdata::ExportArgs,
 }
 
-const NEEDS_OUT: &str = "a .session file needs --out FILE (standard output is for strings)";
+const NEEDS_OUT: &str =
+    "a .session file or tdata folder needs --out (standard output is for strings)";
 
 /// What `export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,15 +48,21 @@ pub enum Target {
     TelethonFile,
     /// A Pyrogram `.session` file.
     PyrogramFile,
+    /// A grammers session file (grammers-session's `SqliteSession`).
+    GrammersFile,
+    /// A Telegram Desktop tdata folder.
+    Tdata,
 }
 
 fn parse_target(s: &str) -> Result<Target, String> {
     match s.to_ascii_lowercase().as_str() {
         "telethon-file" => Ok(Target::TelethonFile),
         "pyrogram-file" => Ok(Target::PyrogramFile),
+        "grammers-file" | "grammers" => Ok(Target::GrammersFile),
+        "tdata" => Ok(Target::Tdata),
         _ => convert::parse_format(s).map(Target::String).map_err(|_| {
             format!(
-                "unknown format {s:?}: use one of {}, telethon-file, pyrogram-file",
+                "unknown format {s:?}: use one of {}, telethon-file, pyrogram-file, grammers-file, tdata",
                 convert::format_names().join(", ")
             )
         }),
@@ -114,7 +124,11 @@ fn write_private(path: &Path, text: &str) -> Result<(), CliError> {
 /// A backend that cannot be opened, no session under the name, or a target
 /// that needs a field the session lacks.
 pub async fn run(args: Args) -> Result<(), CliError> {
-    if matches!(args.to, Target::TelethonFile | Target::PyrogramFile) && args.out.is_none() {
+    if matches!(
+        args.to,
+        Target::TelethonFile | Target::PyrogramFile | Target::GrammersFile | Target::Tdata
+    ) && args.out.is_none()
+    {
         return Err(CliError::new(NEEDS_OUT));
     }
     let store = url::open_existing(&args.from, &args.session).await?;
@@ -135,12 +149,30 @@ async fn export(args: &Args, store: &dyn Adapter, shown: &str) -> Result<(), Cli
             args.session
         )));
     };
+    if let Some(id) = session
+        .auth_key
+        .as_ref()
+        .and_then(|k| mtgo_storage::encryption::envelope_key_id(k.as_bytes()))
+    {
+        return Err(CliError::new(format!(
+            "the auth key of session {:?} in {shown} is encrypted at rest (key id {id:?}); \
+             export writes plaintext keys only: run `mtgo-storage decrypt` first",
+            args.session
+        )));
+    }
+    if let (Target::GrammersFile, Some(path)) = (args.to, &args.out) {
+        let handle = store.session(store.session_name());
+        return crate::grammers::export(handle, &args.overrides, path, shown).await;
+    }
     args.overrides.apply(&mut session);
     match (args.to, &args.out) {
         (Target::String(format), None) => outln!("{}", convert::encode(&session, format)?),
         (Target::String(format), Some(path)) => {
             write_private(path, &convert::encode(&session, format)?)?;
             eprintln!("wrote a {format} session string to {}", path.display());
+        }
+        (Target::Tdata, Some(path)) => {
+            crate::tdata::export(store, &session, path, &args.tdata).await?
         }
         (file, Some(path)) => {
             let report = write_session_file(file, store, &session, path).await?;

@@ -11,8 +11,9 @@ use std::path::Path;
 /// Arguments of `import`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A session string, a file holding one, a Telethon or Pyrogram
-    /// `.session` file, or `-` for standard input.
+    /// A session string, a file holding one, a Telethon, Pyrogram or
+    /// grammers `.session` file, a Telegram Desktop tdata folder, or `-`
+    /// for standard input.
     #[arg(value_name = "STRING_OR_FILE")]
     input: String,
     /// The backend URL to save into.
@@ -26,6 +27,8 @@ pub struct Args {
     force: bool,
     #[command(flatten)]
     overrides: crate::convert::Overrides,
+    #[command(flatten)]
+    tdata: crate::tdata::ImportArgs,
 }
 
 /// Reads a Telethon or Pyrogram `.session` file (read-only) into memory.
@@ -96,7 +99,30 @@ async fn has_column(path: &Path, table: &str, column: &str) -> bool {
 /// An input that does not decode, a backend that cannot be opened, or a
 /// session already saved under the name (without `--force`).
 pub async fn run(args: Args) -> Result<(), CliError> {
+    if crate::tdata::is_folder(&args.input) {
+        return crate::tdata::import(
+            &args.input,
+            &args.into,
+            &args.session,
+            args.force,
+            &args.overrides,
+            &args.tdata,
+        )
+        .await;
+    }
     let input = info::read_input(&args.input)?;
+    if let Input::SessionFile(path) = &input
+        && crate::grammers::is_file(path).await
+    {
+        return crate::grammers::import(
+            path,
+            &args.into,
+            &args.session,
+            args.force,
+            &args.overrides,
+        )
+        .await;
+    }
     // Decode first, so a bad input fails before the backend is touched.
     let decoded = info::decode_input(&input).await?;
     let store = url::open(&args.into, &args.session).await?;

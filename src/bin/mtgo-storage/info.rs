@@ -15,8 +15,9 @@ use std::path::{Path, PathBuf};
 /// Arguments of `info`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A session string, a file holding one, a Telethon or Pyrogram
-    /// `.session` file, or `-` for standard input.
+    /// A session string, a file holding one, a Telethon, Pyrogram or
+    /// grammers `.session` file, a Telegram Desktop tdata folder, or `-`
+    /// for standard input.
     #[arg(value_name = "STRING_OR_FILE")]
     input: String,
     /// Print one JSON object instead of text.
@@ -25,6 +26,8 @@ pub struct Args {
     /// Print the auth key as lowercase hex (otherwise only its key id).
     #[arg(long)]
     show_key: bool,
+    #[command(flatten)]
+    tdata: crate::tdata::PasscodeArgs,
 }
 
 /// What an input decoded to.
@@ -184,7 +187,16 @@ pub fn to_json(d: &Decoded, show_key: bool) -> Value {
 /// # Errors
 /// As [`decode`].
 pub async fn run(args: Args) -> Result<(), CliError> {
-    let decoded = decode(&args.input).await?;
+    if crate::tdata::is_folder(&args.input) {
+        return crate::tdata::info(&args.input, args.json, args.show_key, &args.tdata);
+    }
+    let input = read_input(&args.input)?;
+    if let Input::SessionFile(path) = &input
+        && crate::grammers::is_file(path).await
+    {
+        return crate::grammers::info(path, args.json, args.show_key).await;
+    }
+    let decoded = decode_input(&input).await?;
     let value = to_json(&decoded, args.show_key);
     if args.json {
         outln!(

@@ -12,14 +12,17 @@ mod output;
 
 mod convert;
 mod copy;
+mod encryption;
 mod export;
 mod go_import;
+mod grammers;
 mod import;
 mod info;
 mod migrate;
 mod peers;
 mod purge;
 mod schema;
+mod tdata;
 mod url;
 
 use clap::{Parser, Subcommand};
@@ -43,11 +46,12 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Show the format of a session string or `.session` file and every
-    /// field it carries.
+    /// field it carries, or the accounts of a Telegram Desktop tdata folder.
     Info(info::Args),
     /// Print a session string in another format.
     Convert(convert::Args),
-    /// Save a session string or `.session` file into a backend.
+    /// Save a session string, `.session` file or tdata account into a
+    /// backend.
     Import(import::Args),
     /// Write a stored session as a session string or `.session` file.
     Export(export::Args),
@@ -58,6 +62,13 @@ enum Command {
     /// its GORM or sqlc SQL tables, its Redis keys or its MongoDB
     /// collections, into any backend.
     GoImport(go_import::Args),
+    /// Encrypt the auth keys of stored sessions at rest (EncryptedAdapter
+    /// envelopes); keys come from environment variables or files.
+    Encrypt(encryption::EncryptArgs),
+    /// Turn encrypted auth keys of stored sessions back into plaintext.
+    Decrypt(encryption::DecryptArgs),
+    /// Re-encrypt stored sessions under a new key.
+    Rekey(encryption::RekeyArgs),
     /// Run the schema migrations of a SQL database (up, down, status).
     Migrate(migrate::Args),
     /// Find cached peers of a session by id, username or phone, or list them.
@@ -100,6 +111,9 @@ async fn run(command: Command) -> Result<(), CliError> {
         Command::Export(args) => export::run(args).await,
         Command::Copy(args) => copy::run(args).await,
         Command::GoImport(args) => go_import::run(args).await,
+        Command::Encrypt(args) => encryption::encrypt(args).await,
+        Command::Decrypt(args) => encryption::decrypt(args).await,
+        Command::Rekey(args) => encryption::rekey(args).await,
         Command::Migrate(args) => migrate::run(args).await,
         Command::Peers(args) => peers::run(args).await,
         Command::Schema(args) => schema::run(args).await,
