@@ -32,6 +32,16 @@ pub struct ServerSalt {
     pub salt: i64,
 }
 
+impl ServerSalt {
+    /// The list a store keeps for `salts`: one salt per `valid_since` (the
+    /// last given wins), in ascending `valid_since` order.
+    pub fn unique_by_start(salts: &[ServerSalt]) -> Vec<ServerSalt> {
+        let unique: std::collections::BTreeMap<i64, ServerSalt> =
+            salts.iter().map(|s| (s.valid_since, *s)).collect();
+        unique.into_values().collect()
+    }
+}
+
 /// Temporary auth keys and server salts of the handle's session name, per
 /// DC.
 #[async_trait]

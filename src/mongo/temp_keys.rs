@@ -93,16 +93,11 @@ impl TempKeyStore for MongoAdapter {
     async fn save_server_salts(&self, dc_id: i32, salts: &[ServerSalt]) -> Result<()> {
         let coll = &self.colls()?.server_salts;
         let filter = doc! { SESSION: &self.name, "dc_id": dc_id };
-        let mut sorted: Vec<ServerSalt> = Vec::with_capacity(salts.len());
-        for s in salts {
-            sorted.retain(|o| o.valid_since != s.valid_since);
-            sorted.push(*s);
-        }
+        let sorted = ServerSalt::unique_by_start(salts);
         if sorted.is_empty() {
             coll.delete_one(filter).await?;
             return Ok(());
         }
-        sorted.sort_by_key(|s| s.valid_since);
         let replacement = doc! {
             SESSION: &self.name,
             "dc_id": dc_id,

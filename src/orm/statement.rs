@@ -227,6 +227,8 @@ pub(crate) enum StatementKind {
     InsertUsernames,
     /// `load_updates`: the queue's first rows, up to a limit.
     LoadUpdates,
+    /// `save_server_salts`: the insert of a DC's salts.
+    InsertSalts,
 }
 
 /// Statement texts by kind and row count (or limit), each built once.

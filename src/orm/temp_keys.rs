@@ -3,7 +3,8 @@
 use super::OrmAdapter;
 use super::peers::retry;
 use super::statement::{
-    delete_by, find_by, find_by_primary_key, primary_key, row_values, slot, text, upsert_all,
+    StatementKind, delete_by, find_by, find_by_primary_key, insert, primary_key, row_values, slot,
+    text, upsert_all,
 };
 use crate::AuthKey;
 use crate::error::Result;
@@ -15,6 +16,9 @@ use sea_orm::{
     QueryTrait, Statement, TransactionTrait,
 };
 
+/// Salts per insert statement: 5 columns x 1,000 = 5,000 parameters.
+const SALT_CHUNK: usize = 1_000;
+
 /// The statements of both tables, in one backend's dialect.
 pub(super) struct Sql {
     save_key: String,
@@ -22,7 +26,6 @@ pub(super) struct Sql {
     delete_key: String,
     prune_keys: String,
     delete_salts: String,
-    save_salt: String,
     load_salts: String,
     prune_salts: String,
 }
@@ -52,7 +55,6 @@ impl Sql {
                 backend,
                 &delete_by::<server_salts::Entity>(&[S::SessionName, S::DcId]),
             ),
-            save_salt: text(backend, &upsert_all::<server_salts::Entity>()),
             load_salts: text(
                 backend,
                 &find_by::<server_salts::Entity>(&[S::SessionName, S::DcId])
@@ -93,19 +95,27 @@ impl OrmAdapter {
             vec![self.session_value(), dc_id.into()],
         ))
         .await?;
-        for s in salts {
-            let row = server_salts::Model {
-                session_name: self.name.to_string(),
-                dc_id,
-                valid_since: s.valid_since,
-                valid_until: s.valid_until,
-                salt: s.salt,
-            };
-            txn.execute_raw(stmt(
-                &inner.temp_keys.save_salt,
-                row_values::<server_salts::Entity, _>(row),
-            ))
-            .await?;
+        // One multi-row insert per chunk: the delete above emptied the list.
+        let rows = ServerSalt::unique_by_start(salts);
+        for chunk in rows.chunks(SALT_CHUNK) {
+            let sql = inner
+                .texts
+                .get(StatementKind::InsertSalts, chunk.len(), || {
+                    text(inner.backend, &insert::<server_salts::Entity>(chunk.len()))
+                });
+            let values = chunk
+                .iter()
+                .flat_map(|s| {
+                    row_values::<server_salts::Entity, _>(server_salts::Model {
+                        session_name: self.name.to_string(),
+                        dc_id,
+                        valid_since: s.valid_since,
+                        valid_until: s.valid_until,
+                        salt: s.salt,
+                    })
+                })
+                .collect();
+            txn.execute_raw(stmt(&sql, values)).await?;
         }
         txn.commit().await
     }

@@ -68,17 +68,11 @@ impl TempKeyStore for RedisAdapter {
 
     async fn save_server_salts(&self, dc_id: i32, salts: &[ServerSalt]) -> Result<()> {
         let mut conn = self.conn()?;
-        let mut sorted: Vec<ServerSalt> = Vec::with_capacity(salts.len());
-        for s in salts {
-            // The last of a `valid_since` wins.
-            sorted.retain(|o| o.valid_since != s.valid_since);
-            sorted.push(*s);
-        }
+        let sorted = ServerSalt::unique_by_start(salts);
         if sorted.is_empty() {
             let _: () = conn.hdel(self.keys.salts(), dc_id).await?;
             return Ok(());
         }
-        sorted.sort_by_key(|s| s.valid_since);
         let list: Vec<[String; 3]> = sorted
             .iter()
             .map(|s| {
