@@ -138,6 +138,7 @@ impl MemoryAdapter {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl SessionStore for MemoryAdapter {
     async fn load_session(&self) -> Result<Option<Session>> {
@@ -157,6 +158,7 @@ impl SessionStore for MemoryAdapter {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl PeerStore for MemoryAdapter {
     async fn save_peers(&self, peers: &[Peer]) -> Result<()> {
@@ -202,6 +204,7 @@ impl PeerStore for MemoryAdapter {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl ConversationStore for MemoryAdapter {
     async fn save_conversation(&self, conversation: &Conversation) -> Result<()> {
@@ -244,6 +247,7 @@ impl ConversationStore for MemoryAdapter {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl DcAuthStore for MemoryAdapter {
     async fn save_dc_auth(&self, entry: &DcAuth) -> Result<()> {
@@ -263,6 +267,7 @@ impl DcAuthStore for MemoryAdapter {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl UpdateStateStore for MemoryAdapter {
     async fn save_update_state(&self, state: &UpdateState) -> Result<()> {
@@ -373,6 +378,7 @@ impl UpdateStateStore for MemoryAdapter {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl LeaseStore for MemoryAdapter {
     async fn acquire_lease(&self, holder: &str, ttl: std::time::Duration) -> Result<bool> {
@@ -421,6 +427,7 @@ impl LeaseStore for MemoryAdapter {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl TempKeyStore for MemoryAdapter {
     async fn save_temp_auth_key(&self, key: &TempAuthKey) -> Result<()> {
@@ -478,6 +485,7 @@ impl TempKeyStore for MemoryAdapter {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl Adapter for MemoryAdapter {
     fn backend_name(&self) -> &'static str {

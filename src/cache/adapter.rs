@@ -128,6 +128,7 @@ pub struct CacheStats {
     pub peers: u64,
 }
 
+#[crate::observe::observed]
 impl<A: Adapter> CachedAdapter<A> {
     /// Wraps `inner` with the default [`CacheConfig`] (up to 100,000 peers per
     /// session name, no time-to-live). Nothing is read yet; see
@@ -234,6 +235,7 @@ impl<A: Adapter> fmt::Debug for CachedAdapter<A> {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl<A: Adapter> SessionStore for CachedAdapter<A> {
     async fn load_session(&self) -> Result<Option<Session>> {
@@ -249,6 +251,7 @@ impl<A: Adapter> SessionStore for CachedAdapter<A> {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl<A: Adapter> PeerStore for CachedAdapter<A> {
     async fn save_peer(&self, peer: &Peer) -> Result<()> {
@@ -300,6 +303,7 @@ impl<A: Adapter> PeerStore for CachedAdapter<A> {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl<A: Adapter> Adapter for CachedAdapter<A> {
     fn backend_name(&self) -> &'static str {

@@ -85,7 +85,8 @@ impl SessionCache {
         // other operation on that id proceeds (moka holds the key's lock).
         // Never called while `registry` is held: the cache is not touched
         // under that lock.
-        let on_removal = move |_: Arc<i64>, slot: Entry, _: RemovalCause| {
+        let on_removal = move |_: Arc<i64>, slot: Entry, cause: RemovalCause| {
+            crate::observe::cache_removal(cause.was_evicted());
             slot.kill();
             let mut registry = lock(&listener_registry);
             if registry
@@ -132,6 +133,7 @@ impl SessionCache {
     }
 
     fn count(&self, hit: bool) {
+        crate::observe::cache_lookup(hit);
         let counter = if hit { &self.hits } else { &self.misses };
         counter.fetch_add(1, Ordering::Relaxed);
     }

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use bson::doc;
 use futures_util::TryStreamExt;
 
+#[crate::observe::observed]
 #[async_trait]
 impl ConversationStore for MongoAdapter {
     /// One upsert: `created_at` is set only when the document is inserted

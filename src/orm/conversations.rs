@@ -67,6 +67,7 @@ fn encode(session_name: &str, c: &Conversation) -> Model {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl ConversationStore for OrmAdapter {
     async fn save_conversation(&self, c: &Conversation) -> Result<()> {

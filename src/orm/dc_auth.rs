@@ -56,6 +56,7 @@ fn encode(session_name: &str, e: &DcAuth) -> Model {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl DcAuthStore for OrmAdapter {
     async fn save_dc_auth(&self, e: &DcAuth) -> Result<()> {

@@ -337,6 +337,7 @@ where
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl PeerStore for OrmAdapter {
     async fn save_peers(&self, peers: &[Peer]) -> Result<()> {

@@ -75,6 +75,7 @@ fn encode(session_name: &str, s: &Session) -> Model {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl SessionStore for OrmAdapter {
     async fn load_session(&self) -> Result<Option<Session>> {

@@ -148,6 +148,7 @@ fn decode_update(m: durable_updates::Model) -> DurableUpdate {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl UpdateStateStore for OrmAdapter {
     async fn save_update_state(&self, st: &UpdateState) -> Result<()> {

@@ -34,6 +34,7 @@ fn parse_member(member: &str) -> Result<(i64, i64)> {
         })
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl ConversationStore for RedisAdapter {
     /// One Lua script: `HSETNX` keeps `created_at`, `HSET` writes the other

@@ -30,6 +30,7 @@ fn num(what: &'static str, text: &str) -> Result<i64> {
     })
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl TempKeyStore for RedisAdapter {
     async fn save_temp_auth_key(&self, key: &TempAuthKey) -> Result<()> {

@@ -13,6 +13,7 @@ use crate::types::{ChannelState, DedupKey, DurableUpdate, UpdateState};
 use ::redis::AsyncCommands;
 use async_trait::async_trait;
 
+#[crate::observe::observed]
 #[async_trait]
 impl UpdateStateStore for RedisAdapter {
     async fn save_update_state(&self, state: &UpdateState) -> Result<()> {
