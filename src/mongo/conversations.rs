@@ -8,14 +8,19 @@ use async_trait::async_trait;
 use bson::{Document, doc};
 use futures_util::TryStreamExt;
 
-/// The filter and upsert update of `restore_conversation`: the conversation
-/// with its own timestamps.
-pub(super) fn restore_write(session: &str, conversation: &Conversation) -> (Document, Document) {
-    let filter = doc! {
+/// The filter selecting the stored copy of `conversation`.
+fn conversation_filter(session: &str, conversation: &Conversation) -> Document {
+    doc! {
         SESSION: session,
         "chat_id": conversation.chat_id,
         "user_id": conversation.user_id,
-    };
+    }
+}
+
+/// The filter and upsert update of `restore_conversation`: the conversation
+/// with its own timestamps.
+pub(super) fn restore_write(session: &str, conversation: &Conversation) -> (Document, Document) {
+    let filter = conversation_filter(session, conversation);
     let update = doc! {
         "$set": {
             "name": &conversation.name,
@@ -35,11 +40,7 @@ impl ConversationStore for MongoAdapter {
     async fn save_conversation(&self, conversation: &Conversation) -> Result<()> {
         let coll = &self.colls()?.conversations;
         let now = unix_now();
-        let filter = doc! {
-            SESSION: &self.name,
-            "chat_id": conversation.chat_id,
-            "user_id": conversation.user_id,
-        };
+        let filter = conversation_filter(&self.name, conversation);
         let update = doc! {
             "$set": {
                 "name": &conversation.name,

@@ -69,6 +69,7 @@ mod purge;
 mod records;
 mod session;
 mod temp_keys;
+mod transaction;
 mod update_state;
 
 pub(crate) use documents::SESSION as SESSION_FIELD;

@@ -1,13 +1,11 @@
 //! [`Adapter::save_session_records`](crate::Adapter::save_session_records):
 //! each record's upsert, all in one transaction.
 
+use super::MongoAdapter;
 use super::conversations::restore_write;
 use super::documents::{SESSION, dc_auth_doc, durable_doc, session_doc};
-use super::error::conflict_of;
 use super::indexes::Collections;
-use super::peers::commit;
 use super::temp_keys::temp_key_doc;
-use super::{MongoAdapter, Retry};
 use crate::Result;
 use crate::session_records::SessionRecords;
 use bson::{Document, doc};
@@ -91,29 +89,13 @@ impl MongoAdapter {
     /// Writes every record in one transaction, retried until the retry
     /// deadline while it meets write conflicts.
     pub(super) async fn save_records(&self, records: &SessionRecords) -> Result<()> {
-        let colls = self.colls()?;
-        let writes = self.records_writes(colls, records);
+        let writes = self.records_writes(self.colls()?, records);
         if writes.is_empty() {
             return Ok(());
         }
-        let mut retry = Retry::start(self.retry_deadline);
-        let mut session = self.client().start_session().await?;
-        loop {
-            session.start_transaction().await?;
-            let outcome = match Self::save_records_once(&writes, &mut session).await {
-                Ok(()) => commit(&mut session).await,
-                Err(e) => {
-                    let _ = session.abort_transaction().await;
-                    Err(e)
-                }
-            };
-            let Err(e) = outcome else { return Ok(()) };
-            let Some(conflict) = conflict_of(&e, "") else {
-                return Err(e.into());
-            };
-            if !retry.backoff().await {
-                return Err(retry.give_up(conflict, e));
-            }
-        }
+        self.in_transaction(writes.as_slice(), |_, writes, session| {
+            Box::pin(Self::save_records_once(writes, session))
+        })
+        .await
     }
 }
