@@ -13,6 +13,7 @@ impl ConversationStore for MongoAdapter {
     /// One upsert: `created_at` is set only when the document is inserted
     /// (`$setOnInsert`), `updated_at` on every save.
     async fn save_conversation(&self, conversation: &Conversation) -> Result<()> {
+        crate::limits::check_conversation(conversation)?;
         let coll = &self.colls()?.conversations;
         let now = unix_now();
         let filter = doc! {
@@ -40,6 +41,7 @@ impl ConversationStore for MongoAdapter {
 
     /// One upsert replacing every field, both times included.
     async fn restore_conversation(&self, conversation: &Conversation) -> Result<()> {
+        crate::limits::check_conversation(conversation)?;
         let coll = &self.colls()?.conversations;
         let filter = doc! {
             SESSION: &self.name,

@@ -220,10 +220,13 @@ impl MongoAdapter {
         &self.inner.db
     }
 
+    /// The collections, or [`Error::Closed`], or [`Error::InvalidInput`]
+    /// for a session name beyond [`crate::limits`].
     fn colls(&self) -> Result<&Collections> {
         if self.inner.closed.load(Ordering::Acquire) {
             return Err(Error::Closed { backend: BACKEND });
         }
+        crate::limits::check_session_name(&self.name)?;
         Ok(&self.inner.colls)
     }
 

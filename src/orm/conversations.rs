@@ -70,6 +70,7 @@ fn encode(session_name: &str, c: &Conversation) -> Model {
 #[async_trait]
 impl ConversationStore for OrmAdapter {
     async fn save_conversation(&self, c: &Conversation) -> Result<()> {
+        crate::limits::check_conversation(c)?;
         let now = unix_now();
         let row = Model {
             created_at: now,
@@ -113,6 +114,7 @@ impl ConversationStore for OrmAdapter {
     }
 
     async fn restore_conversation(&self, c: &Conversation) -> Result<()> {
+        crate::limits::check_conversation(c)?;
         let values = row_values::<Entity, _>(encode(&self.name, c));
         self.exec(&self.inner.conversations.restore, values).await?;
         Ok(())

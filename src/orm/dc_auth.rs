@@ -59,6 +59,7 @@ fn encode(session_name: &str, e: &DcAuth) -> Model {
 #[async_trait]
 impl DcAuthStore for OrmAdapter {
     async fn save_dc_auth(&self, e: &DcAuth) -> Result<()> {
+        crate::limits::check_dc_auth(e)?;
         let values = row_values::<Entity, _>(encode(&self.name, e));
         self.exec(&self.inner.dc_auth.save, values).await?;
         Ok(())

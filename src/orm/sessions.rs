@@ -85,6 +85,7 @@ impl SessionStore for OrmAdapter {
     }
 
     async fn save_session(&self, s: &Session) -> Result<()> {
+        crate::limits::check_session(s)?;
         let values = row_values::<Entity, _>(encode(&self.name, s));
         self.exec(&self.inner.sessions.save, values).await?;
         Ok(())

@@ -362,11 +362,14 @@ impl RedisAdapter {
         self.keys.base()
     }
 
-    /// A connection to run commands on, or [`Error::Closed`].
+    /// A connection to run commands on, or [`Error::Closed`], or
+    /// [`Error::InvalidInput`] for a session name beyond
+    /// [`crate::limits`].
     fn conn(&self) -> Result<Conn> {
         if self.closed.load(Ordering::Acquire) {
             return Err(Error::Closed { backend: BACKEND });
         }
+        crate::limits::check_session_name(&self.name)?;
         Ok(self.conn.clone())
     }
 

@@ -20,6 +20,7 @@ impl SessionStore for RedisAdapter {
     }
 
     async fn save_session(&self, session: &Session) -> Result<()> {
+        crate::limits::check_session(session)?;
         let mut conn = self.conn()?;
         let mut session = session.clone();
         session.name = self.name.clone();
