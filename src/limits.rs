@@ -16,6 +16,7 @@
 //! different (session names are compared byte for byte; usernames are
 //! compared after [`crate::normalize_username`], as Telegram does).
 
+use crate::SessionRecords;
 use crate::error::{Error, Result};
 use crate::types::{Conversation, DcAuth, DurableUpdate, Peer, Session};
 
@@ -123,6 +124,25 @@ pub fn check_durable_update(update: &DurableUpdate) -> Result<()> {
         check_text("durable update last_error", error)?;
     }
     Ok(())
+}
+
+/// Checks every record of a set written together.
+///
+/// # Errors
+/// As the check of each record's own kind, for the first that fails.
+pub fn check_session_records(records: &SessionRecords) -> Result<()> {
+    if let Some(session) = &records.session {
+        check_session(session)?;
+    }
+    records.dc_auth.iter().try_for_each(check_dc_auth)?;
+    records
+        .conversations
+        .iter()
+        .try_for_each(check_conversation)?;
+    records
+        .durable_updates
+        .iter()
+        .try_for_each(check_durable_update)
 }
 
 #[cfg(test)]

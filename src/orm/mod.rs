@@ -35,6 +35,7 @@ mod peers;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod purge;
+mod records;
 mod sessions;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
@@ -424,10 +425,14 @@ impl OrmAdapter {
     }
 
     async fn exec(&self, sql: &str, values: Vec<Value>) -> Result<ExecResult> {
+        self.run(self.stmt(sql, values)).await
+    }
+
+    async fn run(&self, statement: Statement) -> Result<ExecResult> {
         self.ready()?;
         self.inner
             .db
-            .execute_raw(self.stmt(sql, values))
+            .execute_raw(statement)
             .await
             .map_err(|e| self.err(e))
     }
@@ -586,6 +591,11 @@ impl Adapter for OrmAdapter {
 
     async fn purge_session(&self) -> Result<()> {
         self.purge().await
+    }
+
+    async fn save_session_records(&self, records: &crate::SessionRecords) -> Result<()> {
+        crate::limits::check_session_records(records)?;
+        self.save_records(records).await
     }
 
     /// Closes the connection pool; later calls on any handle sharing it
