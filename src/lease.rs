@@ -84,7 +84,7 @@ pub(crate) fn check_holder(holder: &str) -> Result<()> {
             format!("it is longer than {MAX_HOLDER_LEN} characters"),
         ));
     }
-    Ok(())
+    crate::limits::check_text("lease holder", holder)
 }
 
 /// Checks a holder and a time to live; returns the time to live in

@@ -16,6 +16,7 @@ pub mod go;
 pub mod grammers;
 pub mod json;
 mod lease;
+pub mod limits;
 mod memory;
 #[cfg(feature = "mongodb")]
 pub mod mongo;

@@ -14,6 +14,7 @@ use crate::types::{
 use crate::{Error, normalize_phone, normalize_username};
 use async_trait::async_trait;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 const BACKEND: &str = "memory";
@@ -42,6 +43,8 @@ const BACKEND: &str = "memory";
 pub struct MemoryAdapter {
     name: String,
     data: Arc<RwLock<HashMap<String, SessionData>>>,
+    /// Set by [`Adapter::close`], shared by every handle.
+    closed: Arc<AtomicBool>,
 }
 
 #[derive(Default, Debug)]
@@ -116,6 +119,7 @@ impl MemoryAdapter {
         Self {
             name: crate::DEFAULT_SESSION_NAME.to_owned(),
             data: Arc::default(),
+            closed: Arc::default(),
         }
     }
 
@@ -124,7 +128,17 @@ impl MemoryAdapter {
         Self {
             name: name.to_owned(),
             data: Arc::clone(&self.data),
+            closed: Arc::clone(&self.closed),
         }
+    }
+
+    /// `Ok` while the store is open and the session name is within
+    /// [`crate::limits`]; [`Error::Closed`] after [`Adapter::close`].
+    fn ready(&self) -> Result<()> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::Closed { backend: BACKEND });
+        }
+        crate::limits::check_session_name(&self.name)
     }
 
     fn read<T>(&self, f: impl FnOnce(Option<&SessionData>) -> T) -> T {
@@ -143,10 +157,13 @@ impl MemoryAdapter {
 #[async_trait]
 impl SessionStore for MemoryAdapter {
     async fn load_session(&self) -> Result<Option<Session>> {
+        self.ready()?;
         Ok(self.read(|d| d.and_then(|d| d.session.clone())))
     }
 
     async fn save_session(&self, session: &Session) -> Result<()> {
+        self.ready()?;
+        crate::limits::check_session(session)?;
         let mut session = session.clone();
         session.name = self.name.clone();
         self.write(|d| d.session = Some(session));
@@ -154,6 +171,7 @@ impl SessionStore for MemoryAdapter {
     }
 
     async fn delete_session(&self) -> Result<()> {
+        self.ready()?;
         self.write(|d| d.session = None);
         Ok(())
     }
@@ -163,6 +181,8 @@ impl SessionStore for MemoryAdapter {
 #[async_trait]
 impl PeerStore for MemoryAdapter {
     async fn save_peers(&self, peers: &[Peer]) -> Result<()> {
+        self.ready()?;
+        crate::limits::check_peers(peers)?;
         if peers.is_empty() {
             return Ok(());
         }
@@ -175,20 +195,25 @@ impl PeerStore for MemoryAdapter {
     }
 
     async fn get_peer(&self, id: i64) -> Result<Option<Peer>> {
+        self.ready()?;
         Ok(self.read(|d| d.and_then(|d| d.peers.get(&id).cloned())))
     }
 
     async fn get_peer_by_username(&self, username: &str) -> Result<Option<Peer>> {
+        self.ready()?;
+        crate::limits::check_key("username", &normalize_username(username))?;
         let key = normalize_username(username);
         Ok(self.read(|d| d.and_then(|d| d.newest(d.by_username.get(&key)))))
     }
 
     async fn get_peer_by_phone(&self, phone: &str) -> Result<Option<Peer>> {
+        self.ready()?;
         let key = normalize_phone(phone);
         Ok(self.read(|d| d.and_then(|d| d.newest(d.by_phone.get(&key)))))
     }
 
     async fn load_peers(&self) -> Result<Vec<Peer>> {
+        self.ready()?;
         Ok(self.read(|d| {
             d.map(|d| d.peers.values().cloned().collect())
                 .unwrap_or_default()
@@ -196,6 +221,7 @@ impl PeerStore for MemoryAdapter {
     }
 
     async fn delete_peer(&self, id: i64) -> Result<()> {
+        self.ready()?;
         self.write(|d| {
             if let Some(old) = d.peers.remove(&id) {
                 d.unindex(&old);
@@ -209,6 +235,8 @@ impl PeerStore for MemoryAdapter {
 #[async_trait]
 impl ConversationStore for MemoryAdapter {
     async fn save_conversation(&self, conversation: &Conversation) -> Result<()> {
+        self.ready()?;
+        crate::limits::check_conversation(conversation)?;
         let now = unix_now();
         self.write(|d| {
             let key = (conversation.chat_id, conversation.user_id);
@@ -222,15 +250,18 @@ impl ConversationStore for MemoryAdapter {
     }
 
     async fn load_conversation(&self, chat_id: i64, user_id: i64) -> Result<Option<Conversation>> {
+        self.ready()?;
         Ok(self.read(|d| d.and_then(|d| d.conversations.get(&(chat_id, user_id)).cloned())))
     }
 
     async fn delete_conversation(&self, chat_id: i64, user_id: i64) -> Result<()> {
+        self.ready()?;
         self.write(|d| d.conversations.remove(&(chat_id, user_id)));
         Ok(())
     }
 
     async fn load_conversations(&self) -> Result<Vec<Conversation>> {
+        self.ready()?;
         Ok(self.read(|d| {
             d.map(|d| d.conversations.values().cloned().collect())
                 .unwrap_or_default()
@@ -238,6 +269,8 @@ impl ConversationStore for MemoryAdapter {
     }
 
     async fn restore_conversation(&self, conversation: &Conversation) -> Result<()> {
+        self.ready()?;
+        crate::limits::check_conversation(conversation)?;
         self.write(|d| {
             d.conversations.insert(
                 (conversation.chat_id, conversation.user_id),
@@ -252,15 +285,19 @@ impl ConversationStore for MemoryAdapter {
 #[async_trait]
 impl DcAuthStore for MemoryAdapter {
     async fn save_dc_auth(&self, entry: &DcAuth) -> Result<()> {
+        self.ready()?;
+        crate::limits::check_dc_auth(entry)?;
         self.write(|d| d.dc_auth.insert(entry.dc_id, entry.clone()));
         Ok(())
     }
 
     async fn load_dc_auth(&self, dc_id: i32) -> Result<Option<DcAuth>> {
+        self.ready()?;
         Ok(self.read(|d| d.and_then(|d| d.dc_auth.get(&dc_id).cloned())))
     }
 
     async fn load_all_dc_auth(&self) -> Result<Vec<DcAuth>> {
+        self.ready()?;
         Ok(self.read(|d| {
             d.map(|d| d.dc_auth.values().cloned().collect())
                 .unwrap_or_default()
@@ -272,29 +309,35 @@ impl DcAuthStore for MemoryAdapter {
 #[async_trait]
 impl UpdateStateStore for MemoryAdapter {
     async fn save_update_state(&self, state: &UpdateState) -> Result<()> {
+        self.ready()?;
         self.write(|d| d.update_state = Some(*state));
         Ok(())
     }
 
     async fn load_update_state(&self) -> Result<Option<UpdateState>> {
+        self.ready()?;
         Ok(self.read(|d| d.and_then(|d| d.update_state)))
     }
 
     async fn save_channel_pts(&self, channel_id: i64, pts: i32) -> Result<()> {
+        self.ready()?;
         self.write(|d| d.channel_pts.insert(channel_id, pts));
         Ok(())
     }
 
     async fn load_channel_pts(&self, channel_id: i64) -> Result<Option<i32>> {
+        self.ready()?;
         Ok(self.read(|d| d.and_then(|d| d.channel_pts.get(&channel_id).copied())))
     }
 
     async fn delete_channel_pts(&self, channel_id: i64) -> Result<()> {
+        self.ready()?;
         self.write(|d| d.channel_pts.remove(&channel_id));
         Ok(())
     }
 
     async fn load_all_channel_pts(&self) -> Result<Vec<ChannelState>> {
+        self.ready()?;
         Ok(self.read(|d| {
             d.map(|d| {
                 d.channel_pts
@@ -307,6 +350,8 @@ impl UpdateStateStore for MemoryAdapter {
     }
 
     async fn insert_dedup_key(&self, key: &str, seen_at: i64) -> Result<bool> {
+        self.ready()?;
+        crate::limits::check_key("dedup key", key)?;
         Ok(self.write(|d| {
             if d.dedup.contains_key(key) {
                 false
@@ -318,10 +363,13 @@ impl UpdateStateStore for MemoryAdapter {
     }
 
     async fn has_dedup_key(&self, key: &str) -> Result<bool> {
+        self.ready()?;
+        crate::limits::check_key("dedup key", key)?;
         Ok(self.read(|d| d.is_some_and(|d| d.dedup.contains_key(key))))
     }
 
     async fn prune_dedup_keys(&self, older_than: i64) -> Result<u64> {
+        self.ready()?;
         Ok(self.write(|d| {
             let before = d.dedup.len();
             d.dedup.retain(|_, seen_at| *seen_at >= older_than);
@@ -330,6 +378,7 @@ impl UpdateStateStore for MemoryAdapter {
     }
 
     async fn load_dedup_keys(&self) -> Result<Vec<DedupKey>> {
+        self.ready()?;
         let mut keys = self.read(|d| {
             d.map(|d| {
                 d.dedup
@@ -347,11 +396,14 @@ impl UpdateStateStore for MemoryAdapter {
     }
 
     async fn enqueue_update(&self, update: &DurableUpdate) -> Result<()> {
+        self.ready()?;
+        crate::limits::check_durable_update(update)?;
         self.write(|d| d.durable.insert(update.id.clone(), update.clone()));
         Ok(())
     }
 
     async fn load_updates(&self, limit: usize) -> Result<Vec<DurableUpdate>> {
+        self.ready()?;
         Ok(self.read(|d| {
             let Some(d) = d else { return Vec::new() };
             let mut all: Vec<&DurableUpdate> = d.durable.values().collect();
@@ -361,11 +413,16 @@ impl UpdateStateStore for MemoryAdapter {
     }
 
     async fn delete_update(&self, id: &str) -> Result<()> {
+        self.ready()?;
+        crate::limits::check_key("durable update id", id)?;
         self.write(|d| d.durable.remove(id));
         Ok(())
     }
 
     async fn mark_update_failed(&self, id: &str, error: &str) -> Result<u32> {
+        self.ready()?;
+        crate::limits::check_key("durable update id", id)?;
+        crate::limits::check_text("durable update error", error)?;
         self.write(|d| match d.durable.get_mut(id) {
             Some(update) => {
                 update.attempts = update.attempts.saturating_add(1);
@@ -383,6 +440,7 @@ impl UpdateStateStore for MemoryAdapter {
 #[async_trait]
 impl LeaseStore for MemoryAdapter {
     async fn acquire_lease(&self, holder: &str, ttl: std::time::Duration) -> Result<bool> {
+        self.ready()?;
         let ttl = lease::check(holder, ttl)?;
         let now = unix_now_ms();
         Ok(self.write(|d| match &d.lease {
@@ -398,6 +456,7 @@ impl LeaseStore for MemoryAdapter {
     }
 
     async fn renew_lease(&self, holder: &str, ttl: std::time::Duration) -> Result<bool> {
+        self.ready()?;
         let ttl = lease::check(holder, ttl)?;
         let now = unix_now_ms();
         Ok(self.write(|d| match &mut d.lease {
@@ -410,6 +469,7 @@ impl LeaseStore for MemoryAdapter {
     }
 
     async fn release_lease(&self, holder: &str) -> Result<()> {
+        self.ready()?;
         lease::check_holder(holder)?;
         self.write(|d| {
             if d.lease.as_ref().is_some_and(|l| l.holder == holder) {
@@ -420,6 +480,7 @@ impl LeaseStore for MemoryAdapter {
     }
 
     async fn load_lease(&self) -> Result<Option<Lease>> {
+        self.ready()?;
         let now = unix_now_ms();
         Ok(self.read(|d| {
             d.and_then(|d| d.lease.clone())
@@ -432,20 +493,24 @@ impl LeaseStore for MemoryAdapter {
 #[async_trait]
 impl TempKeyStore for MemoryAdapter {
     async fn save_temp_auth_key(&self, key: &TempAuthKey) -> Result<()> {
+        self.ready()?;
         self.write(|d| d.temp_keys.insert(key.dc_id, key.clone()));
         Ok(())
     }
 
     async fn load_temp_auth_key(&self, dc_id: i32) -> Result<Option<TempAuthKey>> {
+        self.ready()?;
         Ok(self.read(|d| d.and_then(|d| d.temp_keys.get(&dc_id).cloned())))
     }
 
     async fn delete_temp_auth_key(&self, dc_id: i32) -> Result<()> {
+        self.ready()?;
         self.write(|d| d.temp_keys.remove(&dc_id));
         Ok(())
     }
 
     async fn save_server_salts(&self, dc_id: i32, salts: &[ServerSalt]) -> Result<()> {
+        self.ready()?;
         let list: BTreeMap<i64, ServerSalt> = salts.iter().map(|s| (s.valid_since, *s)).collect();
         self.write(|d| {
             if list.is_empty() {
@@ -458,6 +523,7 @@ impl TempKeyStore for MemoryAdapter {
     }
 
     async fn load_server_salts(&self, dc_id: i32) -> Result<Vec<ServerSalt>> {
+        self.ready()?;
         Ok(self.read(|d| {
             d.and_then(|d| d.salts.get(&dc_id))
                 .map(|l| l.values().copied().collect())
@@ -466,6 +532,7 @@ impl TempKeyStore for MemoryAdapter {
     }
 
     async fn prune_temp_keys(&self, now: i64) -> Result<u64> {
+        self.ready()?;
         Ok(self.write(|d| {
             let mut n = 0;
             d.temp_keys.retain(|_, k| {
@@ -502,6 +569,7 @@ impl Adapter for MemoryAdapter {
     }
 
     async fn session_names(&self) -> Result<Vec<String>> {
+        self.ready()?;
         let guard = self.data.read().unwrap_or_else(|e| e.into_inner());
         let mut names: Vec<String> = guard
             .iter()
@@ -533,12 +601,15 @@ impl Adapter for MemoryAdapter {
     }
 
     async fn purge_session(&self) -> Result<()> {
+        self.ready()?;
         let mut guard = self.data.write().unwrap_or_else(|e| e.into_inner());
         guard.remove(&self.name);
         Ok(())
     }
 
     async fn save_session_records(&self, records: &SessionRecords) -> Result<()> {
+        self.ready()?;
+        crate::limits::check_session_records(records)?;
         if records.is_empty() {
             return Ok(());
         }
@@ -564,7 +635,10 @@ impl Adapter for MemoryAdapter {
         Ok(())
     }
 
+    /// Marks every handle of this store closed: later calls are
+    /// [`Error::Closed`]. The data is dropped with the last handle.
     async fn close(&self) -> Result<()> {
+        self.closed.store(true, Ordering::Release);
         Ok(())
     }
 }

@@ -4,9 +4,12 @@
 //! for another name on the same connection. Absent data is `Ok(None)`,
 //! deleting what is absent is `Ok(())`. Session names, usernames, dedup keys
 //! and durable update ids of up to 255 characters (any Unicode) work on every
-//! backend; longer ones may be refused by a backend whose schema limits them
-//! (the SQL databases). Each sentence of these docs is a case of the same name
-//! in [`crate::conformance`].
+//! backend; longer ones, and text holding a NUL character, are refused by
+//! every backend alike with [`crate::Error::InvalidInput`] (the limits are in
+//! [`crate::limits`]). Session names compare byte for byte: trailing spaces
+//! and letter case count. After [`Adapter::close`], every call on a handle of
+//! the store is [`crate::Error::Closed`]. Each sentence of these docs is a
+//! case of the same name in [`crate::conformance`].
 
 use crate::error::Result;
 use crate::lease::LeaseStore;
@@ -367,8 +370,9 @@ pub trait Adapter: SessionStore + PeerStore {
         ))
     }
 
-    /// Closes the store's connections. Handles sharing them must not be used
-    /// afterwards. Closing twice is `Ok(())`.
+    /// Closes the store's connections. Later calls on any handle sharing
+    /// them return [`crate::Error::Closed`] at once (never data, a panic or a
+    /// hang). Closing twice is `Ok(())`.
     ///
     /// # Errors
     /// [`crate::Error::Backend`] when closing fails.

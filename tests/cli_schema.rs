@@ -14,7 +14,7 @@ const BOOKKEEPING: &str = "mtgo_seaql_migrations";
 /// Tables the migrations create.
 const TABLES: usize = 12;
 /// Migrations of the schema (the tables' nine, then the grammers columns).
-const MIGRATIONS: usize = 13;
+const MIGRATIONS: usize = 14;
 
 fn sqlite_shape(path: &str) -> Vec<String> {
     let conn = rusqlite::Connection::open(path).expect("open sqlite");
@@ -274,6 +274,7 @@ fn schema_dialects_differ_and_an_unknown_one_is_a_usage_error() {
     let my = ok(&["schema", "--dialect", "mariadb"]);
     assert!(pg.contains("bytea"), "{pg}");
     assert!(my.contains("utf8mb4_bin") && my.contains('`'), "{my}");
+    assert!(my.contains("COLLATE utf8mb4_nopad_bin"), "{my}");
     assert!(sqlite.contains("blob"), "{sqlite}");
     let line = fails(&["schema", "--dialect", "oracle"]);
     assert!(line.contains("oracle"), "{line}");
@@ -292,8 +293,8 @@ fn migrate_up_down_status_on_sqlite() {
         ok(&["migrate", "up", "--url", &url])
             .contains(&format!("applied {MIGRATIONS} migration(s); 0 pending"))
     );
-    let out = ok(&["migrate", "down", "--url", &url, "--steps", "4"]);
-    assert!(out.contains("reverted 4 migration(s); 9 applied"), "{out}");
+    let out = ok(&["migrate", "down", "--url", &url, "--steps", "5"]);
+    assert!(out.contains("reverted 5 migration(s); 9 applied"), "{out}");
     let status = ok(&["migrate", "status", "--url", &url]);
     assert_eq!(status.matches("applied ").count(), 9, "{status}");
     assert!(
@@ -301,7 +302,7 @@ fn migrate_up_down_status_on_sqlite() {
         "{status}"
     );
     assert!(ok(&["migrate", "down", "--url", &url]).contains("reverted 1 migration(s); 8 applied"));
-    assert!(ok(&["migrate", "up", "--url", &url]).contains("applied 5 migration(s); 0 pending"));
+    assert!(ok(&["migrate", "up", "--url", &url]).contains("applied 6 migration(s); 0 pending"));
 }
 
 #[test]

@@ -8,7 +8,9 @@
 //! On MySQL and MariaDB the tables use `utf8mb4` with the binary collation
 //! `utf8mb4_bin`, so keys and lookups compare exactly (the stores normalize
 //! usernames and phones themselves) and never through a case- or
-//! accent-insensitive collation.
+//! accent-insensitive collation; since `m20261203_200001`, the key columns
+//! use a NO PAD binary collation (`utf8mb4_nopad_bin` on MariaDB,
+//! `utf8mb4_0900_bin` on MySQL 8), so trailing spaces count too.
 //!
 //! As a library: `Migrator::up(&db, None).await` (see [`MigratorTrait`]).
 //! As a binary: `mtgo-storage-migration up|down|status|fresh -u URL`
@@ -31,6 +33,7 @@ mod m20261202_000001_peer_unknowns;
 mod m20261202_000002_dc_auth_ipv6;
 mod m20261202_000003_create_session_leases;
 mod m20261202_000004_create_temp_keys_and_salts;
+mod m20261203_200001_nopad_key_collation;
 
 /// The migrator that creates the mtgo-storage schema.
 pub struct Migrator;
@@ -52,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000002_dc_auth_ipv6::Migration),
             Box::new(m20261202_000003_create_session_leases::Migration),
             Box::new(m20261202_000004_create_temp_keys_and_salts::Migration),
+            Box::new(m20261203_200001_nopad_key_collation::Migration),
         ]
     }
 

@@ -21,10 +21,12 @@
 //! which fails instead when `MTGO_TEST_REQUIRE` names the service).
 
 mod bridge;
+mod closed;
 mod conversations;
 mod dc_auth;
 mod env;
 pub mod fixtures;
+mod hostile;
 mod isolation;
 mod lease;
 mod peers;
@@ -35,11 +37,13 @@ mod temp_keys;
 mod update_state;
 
 pub use bridge::*;
+pub use closed::*;
 pub use conversations::*;
 pub use dc_auth::*;
 pub use env::{
     PROBE_TIMEOUT, is_required, reachable, service_url, unavailable, unique_session_name,
 };
+pub use hostile::*;
 pub use isolation::*;
 pub use lease::*;
 pub use peers::*;
@@ -114,6 +118,8 @@ macro_rules! conformance_tests {
             bridge_lease_guard_refuses_auth_key_writes,
             temp_keys_and_salts_round_trip,
             temp_keys_pruned_when_expired,
+            values_beyond_the_limits_are_refused,
+            closed_store_refuses_every_call,
         );
     };
     ($factory:expr, core) => {
@@ -143,6 +149,8 @@ macro_rules! conformance_tests {
             sessions_are_isolated,
             session_names_are_opaque,
             names_and_keys_of_255_characters,
+            hostile_session_names_are_isolated,
+            hostile_peer_text_round_trips,
             bridge_setters_write_through,
             bridge_loads_session_once,
             bridge_update_session_writes_several_fields,

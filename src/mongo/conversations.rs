@@ -39,6 +39,7 @@ impl ConversationStore for MongoAdapter {
     /// One upsert: `created_at` is set only when the document is inserted
     /// (`$setOnInsert`), `updated_at` on every save.
     async fn save_conversation(&self, conversation: &Conversation) -> Result<()> {
+        crate::limits::check_conversation(conversation)?;
         let coll = &self.colls()?.conversations;
         let now = unix_now();
         let filter = conversation_filter(&self.name, conversation);
@@ -62,6 +63,7 @@ impl ConversationStore for MongoAdapter {
 
     /// One upsert replacing every field, both times included.
     async fn restore_conversation(&self, conversation: &Conversation) -> Result<()> {
+        crate::limits::check_conversation(conversation)?;
         let coll = &self.colls()?.conversations;
         let (filter, update) = restore_write(&self.name, conversation);
         self.retry_write("session_chat_user_unique", || {

@@ -12,6 +12,7 @@ use futures_util::TryStreamExt;
 #[async_trait]
 impl DcAuthStore for MongoAdapter {
     async fn save_dc_auth(&self, entry: &DcAuth) -> Result<()> {
+        crate::limits::check_dc_auth(entry)?;
         let coll = &self.colls()?.dc_auth;
         let replacement = dc_auth_doc(&self.name, entry);
         self.retry_write("session_dc_unique", || {

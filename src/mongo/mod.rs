@@ -222,10 +222,13 @@ impl MongoAdapter {
         &self.inner.db
     }
 
+    /// The collections, or [`Error::Closed`], or [`Error::InvalidInput`]
+    /// for a session name beyond [`crate::limits`].
     fn colls(&self) -> Result<&Collections> {
         if self.inner.closed.load(Ordering::Acquire) {
             return Err(Error::Closed { backend: BACKEND });
         }
+        crate::limits::check_session_name(&self.name)?;
         Ok(&self.inner.colls)
     }
 
@@ -394,6 +397,7 @@ impl Adapter for MongoAdapter {
     }
 
     async fn save_session_records(&self, records: &crate::SessionRecords) -> Result<()> {
+        crate::limits::check_session_records(records)?;
         self.save_records(records).await
     }
 

@@ -250,6 +250,7 @@ fn write_errors(reply: &Document, ids: &[i64]) -> Vec<PeerWriteFailure> {
 impl PeerStore for MongoAdapter {
     /// One upsert, retried when it races another writer of the same new peer.
     async fn save_peer(&self, peer: &Peer) -> Result<()> {
+        crate::limits::check_peer(peer)?;
         let coll = &self.colls()?.peers;
         let replacement = peer_doc(&self.name, peer);
         self.retry_write(PEERS_UNIQUE, || {
@@ -264,6 +265,7 @@ impl PeerStore for MongoAdapter {
     /// One document: a plain upsert. More: one transaction of `update`
     /// commands of up to 1,000 upserts each (see the [module docs](super)).
     async fn save_peers(&self, peers: &[Peer]) -> Result<()> {
+        crate::limits::check_peers(peers)?;
         let batch = last_wins(peers);
         match batch.as_slice() {
             [] => Ok(()),
@@ -282,6 +284,7 @@ impl PeerStore for MongoAdapter {
     }
 
     async fn get_peer_by_username(&self, username: &str) -> Result<Option<Peer>> {
+        crate::limits::check_key("username", &normalize_username(username))?;
         let key = normalize_username(username);
         if key.is_empty() {
             return Ok(None);

@@ -20,6 +20,7 @@ impl SessionStore for MongoAdapter {
     }
 
     async fn save_session(&self, session: &Session) -> Result<()> {
+        crate::limits::check_session(session)?;
         let coll = &self.colls()?.sessions;
         let replacement = session_doc(&self.name, session);
         self.retry_write("session_unique", || {

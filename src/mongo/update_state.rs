@@ -96,6 +96,7 @@ impl UpdateStateStore for MongoAdapter {
     /// concurrent callers in; the others meet a duplicate key and get
     /// `false`.
     async fn insert_dedup_key(&self, key: &str, seen_at: i64) -> Result<bool> {
+        crate::limits::check_key("dedup key", key)?;
         let result = self
             .colls()?
             .update_dedup
@@ -109,6 +110,7 @@ impl UpdateStateStore for MongoAdapter {
     }
 
     async fn has_dedup_key(&self, key: &str) -> Result<bool> {
+        crate::limits::check_key("dedup key", key)?;
         let n = self
             .colls()?
             .update_dedup
@@ -154,6 +156,7 @@ impl UpdateStateStore for MongoAdapter {
     }
 
     async fn enqueue_update(&self, update: &DurableUpdate) -> Result<()> {
+        crate::limits::check_durable_update(update)?;
         let coll = &self.colls()?.durable_updates;
         let replacement = durable_doc(&self.name, update);
         self.retry_write("session_id_unique", || {
@@ -183,6 +186,7 @@ impl UpdateStateStore for MongoAdapter {
     }
 
     async fn delete_update(&self, id: &str) -> Result<()> {
+        crate::limits::check_key("durable update id", id)?;
         self.colls()?
             .durable_updates
             .delete_one(doc! { SESSION: &self.name, "id": id })
@@ -191,6 +195,8 @@ impl UpdateStateStore for MongoAdapter {
     }
 
     async fn mark_update_failed(&self, id: &str, error: &str) -> Result<u32> {
+        crate::limits::check_key("durable update id", id)?;
+        crate::limits::check_text("durable update error", error)?;
         let updated = self
             .colls()?
             .durable_updates

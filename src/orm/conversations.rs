@@ -79,6 +79,7 @@ impl OrmAdapter {
 #[async_trait]
 impl ConversationStore for OrmAdapter {
     async fn save_conversation(&self, c: &Conversation) -> Result<()> {
+        crate::limits::check_conversation(c)?;
         let now = unix_now();
         let row = Model {
             created_at: now,
@@ -122,6 +123,7 @@ impl ConversationStore for OrmAdapter {
     }
 
     async fn restore_conversation(&self, c: &Conversation) -> Result<()> {
+        crate::limits::check_conversation(c)?;
         self.run(self.restore_conversation_statement(c)).await?;
         Ok(())
     }

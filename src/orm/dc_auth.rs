@@ -68,6 +68,7 @@ impl OrmAdapter {
 #[async_trait]
 impl DcAuthStore for OrmAdapter {
     async fn save_dc_auth(&self, e: &DcAuth) -> Result<()> {
+        crate::limits::check_dc_auth(e)?;
         self.run(self.save_dc_auth_statement(e)).await?;
         Ok(())
     }

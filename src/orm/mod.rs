@@ -65,10 +65,10 @@ use std::sync::Arc;
 /// Cloning it, or calling [`Adapter::session`], gives another handle on
 /// the same connection pool. Every row carries the handle's session name.
 ///
-/// Keys are `VARCHAR(255)` columns: a dedup key or durable update id longer
-/// than 255 characters is [`Error::InvalidInput`] on every database, and a
-/// longer session name or username fails to be written on PostgreSQL and
-/// MySQL/MariaDB ([`Error::Backend`]).
+/// Keys are `VARCHAR(255)` columns: a session name, username, dedup key or
+/// durable update id longer than 255 characters, or any text holding a NUL
+/// character, is [`Error::InvalidInput`] on every database (and on every
+/// other backend: see [`crate::limits`]).
 #[derive(Clone)]
 pub struct OrmAdapter {
     inner: Arc<Inner>,
@@ -101,6 +101,8 @@ struct Inner {
     purge: purge::Sql,
     /// Statements whose text depends on a row count or a limit.
     texts: TextsByCount,
+    /// Set by [`Adapter::close`]: later calls are [`Error::Closed`].
+    closed: std::sync::atomic::AtomicBool,
 }
 
 /// Serializes migrations started from one process, so adapters opened at
@@ -118,6 +120,32 @@ pub const MYSQL_MIGRATION_LOCK: &str = "mtgo_storage_migrate";
 
 /// How long `migrate` waits for another process's MySQL migration lock.
 pub const MIGRATION_LOCK_WAIT_SECS: u32 = 300;
+
+/// How long [`postgres::open`] and [`mysql::open`] (and [`OrmAdapter::open`]
+/// with their URLs) wait for the first connection before they fail with
+/// [`Error::Backend`]; `open_with_timeout` sets another bound.
+pub const DEFAULT_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Awaits `connecting` for at most `timeout`: [`Error::Backend`] of
+/// `backend` saying so when it takes longer.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+async fn within<T>(
+    backend: &'static str,
+    timeout: std::time::Duration,
+    connecting: impl std::future::Future<Output = T>,
+) -> Result<T> {
+    tokio::time::timeout(timeout, connecting)
+        .await
+        .map_err(|_| {
+            Error::backend(
+                backend,
+                std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no connection to the server within {timeout:?}"),
+                ),
+            )
+        })
+}
 
 /// A dedicated connection holding the database-wide migration lock; closing
 /// it releases the lock.
@@ -179,6 +207,7 @@ impl OrmAdapter {
                 temp_keys: temp_keys::Sql::new(backend),
                 purge: purge::Sql::new(backend),
                 texts: TextsByCount::default(),
+                closed: std::sync::atomic::AtomicBool::new(false),
             }),
             name: Arc::from(crate::DEFAULT_SESSION_NAME),
         }
@@ -379,6 +408,18 @@ impl OrmAdapter {
         Error::backend(self.inner.backend_name, e)
     }
 
+    /// `Ok` while the adapter is open and its session name is within
+    /// [`crate::limits`]; [`Error::Closed`] after [`Adapter::close`]. Every
+    /// statement goes through it before it reaches the database.
+    fn ready(&self) -> Result<()> {
+        if self.inner.closed.load(std::sync::atomic::Ordering::Acquire) {
+            return Err(Error::Closed {
+                backend: self.inner.backend_name,
+            });
+        }
+        crate::limits::check_session_name(&self.name)
+    }
+
     fn stmt(&self, sql: &str, values: Vec<Value>) -> Statement {
         Statement::from_sql_and_values(self.inner.backend, sql, values)
     }
@@ -388,6 +429,7 @@ impl OrmAdapter {
     }
 
     async fn run(&self, statement: Statement) -> Result<ExecResult> {
+        self.ready()?;
         self.inner
             .db
             .execute_raw(statement)
@@ -396,6 +438,7 @@ impl OrmAdapter {
     }
 
     async fn one<M: FromQueryResult>(&self, sql: &str, values: Vec<Value>) -> Result<Option<M>> {
+        self.ready()?;
         M::find_by_statement(self.stmt(sql, values))
             .one(&self.inner.db)
             .await
@@ -403,6 +446,7 @@ impl OrmAdapter {
     }
 
     async fn all<M: FromQueryResult>(&self, sql: &str, values: Vec<Value>) -> Result<Vec<M>> {
+        self.ready()?;
         M::find_by_statement(self.stmt(sql, values))
             .all(&self.inner.db)
             .await
@@ -410,6 +454,7 @@ impl OrmAdapter {
     }
 
     async fn rows(&self, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>> {
+        self.ready()?;
         self.inner
             .db
             .query_all_raw(self.stmt(sql, values))
@@ -550,10 +595,16 @@ impl Adapter for OrmAdapter {
     }
 
     async fn save_session_records(&self, records: &crate::SessionRecords) -> Result<()> {
+        crate::limits::check_session_records(records)?;
         self.save_records(records).await
     }
 
+    /// Closes the connection pool; later calls on any handle sharing it
+    /// are [`Error::Closed`].
     async fn close(&self) -> Result<()> {
+        self.inner
+            .closed
+            .store(true, std::sync::atomic::Ordering::Release);
         self.inner.db.close_by_ref().await.map_err(|e| self.err(e))
     }
 }

@@ -6,6 +6,7 @@ use sea_orm::SqlxMySqlConnector;
 use sqlx::ConnectOptions;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use std::str::FromStr;
+use std::time::Duration;
 
 /// Connections in the pool.
 pub const POOL_SIZE: u32 = 8;
@@ -18,7 +19,21 @@ pub const POOL_SIZE: u32 = 8;
 /// [`Error::Backend`] for a malformed URL or when connecting or migrating
 /// fails.
 pub async fn open(url: &str) -> Result<OrmAdapter> {
-    let adapter = connect(url).await?;
+    open_with_timeout(url, super::DEFAULT_CONNECT_TIMEOUT).await
+}
+
+/// [`open`], giving up on the first connection after `connect_timeout`
+/// (an unreachable or stopped server, a firewall dropping packets) instead
+/// of [`super::DEFAULT_CONNECT_TIMEOUT`]. The same bound applies later to
+/// each call waiting for a pooled connection: while the server is down,
+/// calls fail with [`Error::Backend`] after at most `connect_timeout`, and
+/// succeed again on the same adapter once it is back.
+///
+/// # Errors
+/// [`Error::Backend`] when no connection is made within `connect_timeout`,
+/// otherwise as [`open`].
+pub async fn open_with_timeout(url: &str, connect_timeout: Duration) -> Result<OrmAdapter> {
+    let adapter = connect(url, connect_timeout).await?;
     adapter.migrate().await?;
     Ok(adapter)
 }
@@ -31,12 +46,12 @@ pub async fn open(url: &str) -> Result<OrmAdapter> {
 /// changed); [`Error::Backend`] for a malformed URL or when connecting
 /// fails.
 pub async fn open_existing(url: &str) -> Result<OrmAdapter> {
-    let adapter = connect(url).await?;
+    let adapter = connect(url, super::DEFAULT_CONNECT_TIMEOUT).await?;
     adapter.check_schema().await?;
     Ok(adapter)
 }
 
-async fn connect(url: &str) -> Result<OrmAdapter> {
+async fn connect(url: &str, connect_timeout: Duration) -> Result<OrmAdapter> {
     let err = |e| Error::backend("mysql", e);
     let url = match url.strip_prefix("mariadb://") {
         Some(rest) => format!("mysql://{rest}"),
@@ -50,8 +65,10 @@ async fn connect(url: &str) -> Result<OrmAdapter> {
         .max_connections(POOL_SIZE)
         .min_connections(1)
         .test_before_acquire(false)
-        .connect_with(options)
-        .await
+        .acquire_timeout(connect_timeout)
+        .connect_with(options);
+    let pool = super::within("mysql", connect_timeout, pool)
+        .await?
         .map_err(err)?;
     Ok(OrmAdapter::new(SqlxMySqlConnector::from_sqlx_mysql_pool(
         pool,

@@ -426,6 +426,8 @@ where
 #[async_trait]
 impl PeerStore for OrmAdapter {
     async fn save_peers(&self, peers: &[Peer]) -> Result<()> {
+        self.ready()?;
+        crate::limits::check_peers(peers)?;
         if peers.is_empty() {
             return Ok(());
         }
@@ -449,6 +451,7 @@ impl PeerStore for OrmAdapter {
     }
 
     async fn get_peer_by_username(&self, username: &str) -> Result<Option<Peer>> {
+        crate::limits::check_key("username", &normalize_username(username))?;
         let key = normalize_username(username);
         if key.is_empty() {
             return Ok(None);
@@ -488,6 +491,7 @@ impl PeerStore for OrmAdapter {
     }
 
     async fn delete_peer(&self, id: i64) -> Result<()> {
+        self.ready()?;
         retry(|| self.delete_peer_once(id))
             .await
             .map_err(|e| self.err(e))

@@ -61,6 +61,7 @@ impl OrmAdapter {
     /// Deletes every row of the session name, in one transaction (retried
     /// on a deadlock or a busy database).
     pub(super) async fn purge(&self) -> Result<()> {
+        self.ready()?;
         retry(|| self.purge_once()).await.map_err(|e| self.err(e))
     }
 }

@@ -40,6 +40,7 @@ impl OrmAdapter {
     /// Writes every record in one transaction (retried on a deadlock or a
     /// busy database); invalid input is refused before anything is sent.
     pub(super) async fn save_records(&self, records: &SessionRecords) -> Result<()> {
+        self.ready()?;
         let statements = self.records_statements(records)?;
         if statements.is_empty() {
             return Ok(());

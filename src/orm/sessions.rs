@@ -94,6 +94,7 @@ impl SessionStore for OrmAdapter {
     }
 
     async fn save_session(&self, s: &Session) -> Result<()> {
+        crate::limits::check_session(s)?;
         self.run(self.save_session_statement(s)).await?;
         Ok(())
     }

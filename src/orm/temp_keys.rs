@@ -162,6 +162,7 @@ impl TempKeyStore for OrmAdapter {
     }
 
     async fn save_server_salts(&self, dc_id: i32, salts: &[ServerSalt]) -> Result<()> {
+        self.ready()?;
         retry(|| self.save_salts_once(dc_id, salts))
             .await
             .map_err(|e| self.err(e))

@@ -123,21 +123,6 @@ impl Sql {
     }
 }
 
-/// Longest dedup key and durable update id (the schema's `VARCHAR(255)`).
-/// Longer ones are rejected on every database alike, so MySQL's
-/// `INSERT IGNORE` never truncates one silently.
-const KEY_LEN: usize = 255;
-
-fn check_key(what: &'static str, key: &str) -> Result<()> {
-    if key.chars().count() > KEY_LEN {
-        return Err(Error::invalid(
-            what,
-            format!("longer than {KEY_LEN} characters"),
-        ));
-    }
-    Ok(())
-}
-
 fn decode_update(m: durable_updates::Model) -> DurableUpdate {
     DurableUpdate {
         id: m.id,
@@ -152,9 +137,9 @@ impl OrmAdapter {
     /// The upsert of the durable update `u`.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] for an id longer than the schema allows.
+    /// [`Error::InvalidInput`] for an update beyond [`crate::limits`].
     pub(super) fn enqueue_update_statement(&self, u: &DurableUpdate) -> Result<Statement> {
-        check_key("durable update id", &u.id)?;
+        crate::limits::check_durable_update(u)?;
         let values = row_values::<durable_updates::Entity, _>(durable_updates::Model {
             session_name: self.name.to_string(),
             id: u.id.clone(),
@@ -246,7 +231,8 @@ impl UpdateStateStore for OrmAdapter {
     }
 
     async fn insert_dedup_key(&self, key: &str, seen_at: i64) -> Result<bool> {
-        check_key("dedup key", key)?;
+        self.ready()?;
+        crate::limits::check_key("dedup key", key)?;
         let row = update_dedup::Model {
             session_name: self.name.to_string(),
             dedup_key: key.to_owned(),
@@ -269,6 +255,7 @@ impl UpdateStateStore for OrmAdapter {
     }
 
     async fn has_dedup_key(&self, key: &str) -> Result<bool> {
+        crate::limits::check_key("dedup key", key)?;
         Ok(!self
             .rows(
                 &self.inner.update_state.has_dedup,
@@ -309,6 +296,7 @@ impl UpdateStateStore for OrmAdapter {
     }
 
     async fn enqueue_update(&self, u: &DurableUpdate) -> Result<()> {
+        crate::limits::check_durable_update(u)?;
         self.run(self.enqueue_update_statement(u)?).await?;
         Ok(())
     }
@@ -330,6 +318,7 @@ impl UpdateStateStore for OrmAdapter {
     }
 
     async fn delete_update(&self, id: &str) -> Result<()> {
+        crate::limits::check_key("durable update id", id)?;
         self.exec(
             &self.inner.update_state.delete_update,
             vec![self.session_value(), id.into()],
@@ -339,6 +328,9 @@ impl UpdateStateStore for OrmAdapter {
     }
 
     async fn mark_update_failed(&self, id: &str, error: &str) -> Result<u32> {
+        self.ready()?;
+        crate::limits::check_key("durable update id", id)?;
+        crate::limits::check_text("durable update error", error)?;
         let sql = &self.inner.update_state;
         let txn = self.inner.db.begin().await.map_err(|e| self.err(e))?;
         let updated = txn

@@ -64,6 +64,7 @@ impl ConversationStore for RedisAdapter {
     /// One Lua script: `HSETNX` keeps `created_at`, `HSET` writes the other
     /// fields, the expiry is set (or removed) and the index set updated.
     async fn save_conversation(&self, conversation: &Conversation) -> Result<()> {
+        crate::limits::check_conversation(conversation)?;
         let mut conn = self.conn()?;
         let _: i64 = SAVE_CONVERSATION
             .key(self.keys.conversation_ids())
@@ -87,6 +88,7 @@ impl ConversationStore for RedisAdapter {
 
     /// One Lua script, as `save_conversation`, writing both times as given.
     async fn restore_conversation(&self, conversation: &Conversation) -> Result<()> {
+        crate::limits::check_conversation(conversation)?;
         let mut conn = self.conn()?;
         let _: i64 = self
             .restore_call(conversation)

@@ -11,6 +11,7 @@ use async_trait::async_trait;
 #[async_trait]
 impl DcAuthStore for RedisAdapter {
     async fn save_dc_auth(&self, entry: &DcAuth) -> Result<()> {
+        crate::limits::check_dc_auth(entry)?;
         let mut conn = self.conn()?;
         let json = serde_json::to_vec(entry)?;
         let _: () = conn.hset(self.keys.dc_auth(), entry.dc_id, json).await?;

@@ -364,11 +364,14 @@ impl RedisAdapter {
         self.keys.base()
     }
 
-    /// A connection to run commands on, or [`Error::Closed`].
+    /// A connection to run commands on, or [`Error::Closed`], or
+    /// [`Error::InvalidInput`] for a session name beyond
+    /// [`crate::limits`].
     fn conn(&self) -> Result<Conn> {
         if self.closed.load(Ordering::Acquire) {
             return Err(Error::Closed { backend: BACKEND });
         }
+        crate::limits::check_session_name(&self.name)?;
         Ok(self.conn.clone())
     }
 
@@ -482,6 +485,7 @@ impl Adapter for RedisAdapter {
     }
 
     async fn save_session_records(&self, records: &crate::SessionRecords) -> Result<()> {
+        crate::limits::check_session_records(records)?;
         self.save_records(records).await
     }
 

@@ -67,6 +67,7 @@ impl PeerStore for RedisAdapter {
     /// chunk, all chunks in one `MULTI`/`EXEC` transaction (one round trip).
     /// Each peer's old index entries are replaced in the same step.
     async fn save_peers(&self, peers: &[Peer]) -> Result<()> {
+        crate::limits::check_peers(peers)?;
         if peers.is_empty() {
             return Ok(());
         }
@@ -115,6 +116,7 @@ impl PeerStore for RedisAdapter {
     }
 
     async fn get_peer_by_username(&self, username: &str) -> Result<Option<Peer>> {
+        crate::limits::check_key("username", &normalize_username(username))?;
         let name = normalize_username(username);
         if name.is_empty() {
             return Ok(None);

@@ -21,6 +21,7 @@ impl SessionStore for RedisAdapter {
     }
 
     async fn save_session(&self, session: &Session) -> Result<()> {
+        crate::limits::check_session(session)?;
         let mut conn = self.conn()?;
         let json = self.session_json(session)?;
         // The name set is in another cluster slot: two single-key commands,

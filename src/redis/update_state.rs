@@ -117,6 +117,7 @@ impl UpdateStateStore for RedisAdapter {
     /// `SET NX` (with `PX` when a dedup TTL is set) and the index update in
     /// one script, so concurrent callers see `true` exactly once.
     async fn insert_dedup_key(&self, key: &str, seen_at: i64) -> Result<bool> {
+        crate::limits::check_key("dedup key", key)?;
         let mut conn = self.conn()?;
         let new: i64 = INSERT_DEDUP
             .key(self.keys.dedup_index())
@@ -130,6 +131,7 @@ impl UpdateStateStore for RedisAdapter {
     }
 
     async fn has_dedup_key(&self, key: &str) -> Result<bool> {
+        crate::limits::check_key("dedup key", key)?;
         let key = &self.keys.dedup(key);
         self.read(|mut c| async move { c.exists(key).await }).await
     }
@@ -170,6 +172,7 @@ impl UpdateStateStore for RedisAdapter {
     }
 
     async fn enqueue_update(&self, update: &DurableUpdate) -> Result<()> {
+        crate::limits::check_durable_update(update)?;
         let mut conn = self.conn()?;
         let _: i64 = self
             .enqueue_call(update)
@@ -210,6 +213,7 @@ impl UpdateStateStore for RedisAdapter {
     }
 
     async fn delete_update(&self, id: &str) -> Result<()> {
+        crate::limits::check_key("durable update id", id)?;
         let mut conn = self.conn()?;
         let _: i64 = DELETE_UPDATE
             .key(self.keys.update_order())
@@ -220,6 +224,8 @@ impl UpdateStateStore for RedisAdapter {
     }
 
     async fn mark_update_failed(&self, id: &str, error: &str) -> Result<u32> {
+        crate::limits::check_key("durable update id", id)?;
+        crate::limits::check_text("durable update error", error)?;
         let mut conn = self.conn()?;
         let attempts: i64 = MARK_UPDATE_FAILED
             .key(self.keys.update(id))

@@ -5,11 +5,14 @@
 //! The statements are the migrations' own: every migration's `up` runs
 //! against SeaORM's mock connection of the chosen dialect, which records the
 //! SQL instead of executing it. The migrator's bookkeeping table
-//! (`mtgo_seaql_migrations`) is not part of the output.
+//! (`mtgo_seaql_migrations`) is not part of the output. The MySQL/MariaDB
+//! dump sets the key columns' collation to MariaDB's `utf8mb4_nopad_bin`;
+//! on MySQL 8 the migration uses `utf8mb4_0900_bin` instead.
 
 use crate::output::CliError;
 use mtgo_storage_migration::{MigrationTrait, Migrator, MigratorTrait, SchemaManager};
 use sea_orm::{DatabaseBackend, MockDatabase, MockExecResult};
+use std::collections::BTreeMap;
 
 /// Arguments of `schema`.
 #[derive(Debug, clap::Args)]
@@ -64,8 +67,16 @@ async fn record(dialect: Dialect, migration: &dyn MigrationTrait) -> Result<Vec<
         rows_affected: 0,
     })
     .take(256);
+    // The one query a migration makes: which NO PAD binary collation a
+    // MySQL-family server has (m20261203_200001). The dump answers
+    // MariaDB's; MySQL 8 gets `utf8mb4_0900_bin` in its place.
+    let collation = BTreeMap::from([(
+        "COLLATION_NAME".to_owned(),
+        sea_orm::Value::from("utf8mb4_nopad_bin"),
+    )]);
     let db = MockDatabase::new(dialect.backend())
         .append_exec_results(results)
+        .append_query_results([[collation]])
         .into_connection();
     {
         let manager = SchemaManager::new(&db);
