@@ -25,6 +25,7 @@ pub mod orm;
 pub mod redis;
 #[cfg(feature = "sqlite")]
 pub mod session_file;
+mod session_records;
 pub mod session_string;
 mod storage;
 mod store;
@@ -48,6 +49,7 @@ pub use memory::MemoryAdapter;
 pub use normalize::{normalize_phone, normalize_username};
 #[cfg(feature = "orm")]
 pub use orm::{DatabaseConnection, OrmAdapter};
+pub use session_records::SessionRecords;
 pub use storage::{PeerCache, Storage};
 pub use store::{
     Adapter, ConversationStore, DcAuthStore, PeerStore, SessionStore, UpdateStateStore,

@@ -35,6 +35,7 @@ mod peers;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod purge;
+mod records;
 mod sessions;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
@@ -383,9 +384,13 @@ impl OrmAdapter {
     }
 
     async fn exec(&self, sql: &str, values: Vec<Value>) -> Result<ExecResult> {
+        self.run(self.stmt(sql, values)).await
+    }
+
+    async fn run(&self, statement: Statement) -> Result<ExecResult> {
         self.inner
             .db
-            .execute_raw(self.stmt(sql, values))
+            .execute_raw(statement)
             .await
             .map_err(|e| self.err(e))
     }
@@ -541,6 +546,10 @@ impl Adapter for OrmAdapter {
 
     async fn purge_session(&self) -> Result<()> {
         self.purge().await
+    }
+
+    async fn save_session_records(&self, records: &crate::SessionRecords) -> Result<()> {
+        self.save_records(records).await
     }
 
     async fn close(&self) -> Result<()> {
