@@ -233,11 +233,21 @@ impl PendingWrite<'_> {
             }
             if existing.is_some() {
                 // Keys the replaced version claimed and this one does not:
-                // their entries naming this slot go.
-                let claims: Vec<(KeyKind, String)> = keys_of(peer).collect();
-                store.drop_answers_of(pos, |kind, key| {
-                    claims.iter().any(|(k, c)| *k == kind && c == key)
+                // their entries naming this slot go (nothing to do when the
+                // usernames and phone are the ones it had).
+                let same_keys = store.slot(pos).is_some_and(|s| {
+                    s.record.phone() == peer.phone_number
+                        && s.record
+                            .usernames()
+                            .eq(std::iter::once(peer.username.as_str())
+                                .chain(peer.usernames.iter().map(String::as_str)))
                 });
+                if !same_keys {
+                    let claims: Vec<(KeyKind, String)> = keys_of(peer).collect();
+                    store.drop_answers_of(pos, |kind, key| {
+                        claims.iter().any(|(k, c)| *k == kind && c == key)
+                    });
+                }
                 if let Some(record) = record {
                     store.replace_record(pos, record, now);
                 }
