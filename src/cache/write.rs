@@ -19,9 +19,13 @@
 
 use super::keys::{KeyKind, keys_of};
 use super::record::Record;
-use super::session_cache::{Answer, SessionCache, State, Store};
+use super::session_cache::{Answer, IdHasher, SessionCache, State, Store};
 use crate::Peer;
 use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault};
+
+/// A map keyed by peer ids or by hashes: the fast hasher is enough.
+type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
 /// One written peer: its slot at the start (if cached), whether that slot
 /// held a valid version then, and the keys it claims (positions in
@@ -40,6 +44,8 @@ struct Touched {
     key: String,
     before: Option<Answer>,
     left_in_index: bool,
+    /// The previous touched key of the same hash (see `begin_save`).
+    same_hash: Option<usize>,
 }
 
 /// A write in progress; [`PendingWrite::commit`] it after the inner adapter
@@ -91,10 +97,21 @@ impl SessionCache {
             });
         }
         let mut keys: Vec<Touched> = Vec::new();
-        let mut positions: HashMap<(KeyKind, String), usize> = HashMap::new();
+        // Each key once: the first touched key of each hash, then a chain
+        // through `Touched::same_hash` (no copy of the key text).
+        let hasher = std::hash::RandomState::new();
+        let mut first_of_hash: IdMap<u64, usize> = IdMap::default();
         for w in &mut written {
             for (kind, key) in keys_of(w.peer) {
-                if let Some(&at) = positions.get(&(kind, key.clone())) {
+                let hash = hasher.hash_one((kind, key.as_str()));
+                let mut at = first_of_hash.get(&hash).copied();
+                while let Some(i) = at {
+                    if keys[i].kind == kind && keys[i].key == key {
+                        break;
+                    }
+                    at = keys[i].same_hash;
+                }
+                if let Some(at) = at {
                     w.keys.push(at);
                     continue;
                 }
@@ -117,12 +134,13 @@ impl SessionCache {
                     None => (None, false),
                 };
                 w.keys.push(keys.len());
-                positions.insert((kind, key.clone()), keys.len());
+                let same_hash = first_of_hash.insert(hash, keys.len());
                 keys.push(Touched {
                     kind,
                     key,
                     before,
                     left_in_index,
+                    same_hash,
                 });
             }
         }
@@ -341,7 +359,8 @@ fn last_of_each_id(peers: &[Peer]) -> Vec<&Peer> {
     if peers.len() <= 1 {
         return peers.iter().collect();
     }
-    let mut last: HashMap<i64, usize> = HashMap::with_capacity(peers.len());
+    let mut last: IdMap<i64, usize> = IdMap::default();
+    last.reserve(peers.len());
     for (i, peer) in peers.iter().enumerate() {
         last.insert(peer.id, i);
     }
