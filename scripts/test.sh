@@ -44,7 +44,7 @@ done
 echo "test.sh: building and testing (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
 cargo test --workspace --all-features --all-targets --no-fail-fast
 cargo test --workspace --all-features --doc
-for f in sqlite postgres mysql mongodb redis grammers tdata encryption; do
+for f in sqlite postgres mysql mongodb redis grammers tdata encryption metrics; do
   echo "test.sh: cargo check --no-default-features --features $f"
   cargo check --quiet --no-default-features --features "$f"
 done

@@ -54,6 +54,7 @@ impl<A: Adapter> std::fmt::Debug for AdapterStorage<A> {
     }
 }
 
+#[crate::observe::observed]
 impl<A: Adapter> AdapterStorage<A> {
     /// Wraps an adapter. Nothing is read until the first call.
     pub fn new(adapter: A) -> Self {
@@ -225,6 +226,7 @@ impl<A: Adapter> AdapterStorage<A> {
 /// Writes the `Storage` impl: a getter and a write-through setter per field.
 macro_rules! storage_impl {
     ($($getter:ident / $setter:ident : $field:ident : $ty:ty, $arg:ty, |$v:ident| $into:expr;)*) => {
+        #[crate::observe::observed]
         #[async_trait]
         impl<A: Adapter> Storage for AdapterStorage<A> {
             $(
@@ -265,6 +267,7 @@ storage_impl! {
     state / set_state: state: Vec<u8>, &[u8], |v| v.to_vec();
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl<A: Adapter> PeerCache for AdapterStorage<A> {
     async fn save_peers(&self, peers: &[Peer]) -> Result<()> {
@@ -284,6 +287,7 @@ impl<A: Adapter> PeerCache for AdapterStorage<A> {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl<A: Adapter> ConversationStore for AdapterStorage<A> {
     async fn save_conversation(&self, conversation: &Conversation) -> Result<()> {
@@ -317,6 +321,7 @@ impl<A: Adapter> ConversationStore for AdapterStorage<A> {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl<A: Adapter> DcAuthStore for AdapterStorage<A> {
     async fn save_dc_auth(&self, entry: &DcAuth) -> Result<()> {
@@ -339,6 +344,7 @@ impl<A: Adapter> DcAuthStore for AdapterStorage<A> {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl<A: Adapter> UpdateStateStore for AdapterStorage<A> {
     async fn save_update_state(&self, state: &UpdateState) -> Result<()> {

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod auth_key;
 mod bridge;
@@ -19,6 +20,7 @@ mod memory;
 #[cfg(feature = "mongodb")]
 pub mod mongo;
 mod normalize;
+pub mod observe;
 #[cfg(feature = "orm")]
 pub mod orm;
 #[cfg(feature = "redis")]

@@ -139,6 +139,7 @@ impl MemoryAdapter {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl SessionStore for MemoryAdapter {
     async fn load_session(&self) -> Result<Option<Session>> {
@@ -158,6 +159,7 @@ impl SessionStore for MemoryAdapter {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl PeerStore for MemoryAdapter {
     async fn save_peers(&self, peers: &[Peer]) -> Result<()> {
@@ -203,6 +205,7 @@ impl PeerStore for MemoryAdapter {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl ConversationStore for MemoryAdapter {
     async fn save_conversation(&self, conversation: &Conversation) -> Result<()> {
@@ -245,6 +248,7 @@ impl ConversationStore for MemoryAdapter {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl DcAuthStore for MemoryAdapter {
     async fn save_dc_auth(&self, entry: &DcAuth) -> Result<()> {
@@ -264,6 +268,7 @@ impl DcAuthStore for MemoryAdapter {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl UpdateStateStore for MemoryAdapter {
     async fn save_update_state(&self, state: &UpdateState) -> Result<()> {
@@ -374,6 +379,7 @@ impl UpdateStateStore for MemoryAdapter {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl LeaseStore for MemoryAdapter {
     async fn acquire_lease(&self, holder: &str, ttl: std::time::Duration) -> Result<bool> {
@@ -422,6 +428,7 @@ impl LeaseStore for MemoryAdapter {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl TempKeyStore for MemoryAdapter {
     async fn save_temp_auth_key(&self, key: &TempAuthKey) -> Result<()> {
@@ -479,6 +486,7 @@ impl TempKeyStore for MemoryAdapter {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl Adapter for MemoryAdapter {
     fn backend_name(&self) -> &'static str {

@@ -150,6 +150,7 @@ pub struct CacheStats {
     pub complete: bool,
 }
 
+#[crate::observe::observed]
 impl<A: Adapter> CachedAdapter<A> {
     /// Wraps `inner` with the default [`CacheConfig`] (up to 100,000 peers per
     /// session name, no time-to-live). Nothing is read yet; see
@@ -262,6 +263,7 @@ impl<A: Adapter> fmt::Debug for CachedAdapter<A> {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl<A: Adapter> SessionStore for CachedAdapter<A> {
     async fn load_session(&self) -> Result<Option<Session>> {
@@ -277,6 +279,7 @@ impl<A: Adapter> SessionStore for CachedAdapter<A> {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl<A: Adapter> PeerStore for CachedAdapter<A> {
     async fn save_peer(&self, peer: &Peer) -> Result<()> {
@@ -328,6 +331,7 @@ impl<A: Adapter> PeerStore for CachedAdapter<A> {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl<A: Adapter> Adapter for CachedAdapter<A> {
     fn backend_name(&self) -> &'static str {

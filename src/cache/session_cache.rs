@@ -312,7 +312,10 @@ impl Store {
                 }
             }
             match victim {
-                Some(pos) => self.remove_slot(pos, false),
+                Some(pos) => {
+                    crate::observe::cache_removal(true);
+                    self.remove_slot(pos, false);
+                }
                 None => break,
             }
         }
@@ -368,6 +371,7 @@ impl SessionCache {
     }
 
     fn count(&self, hit: bool) {
+        crate::observe::cache_lookup(hit);
         let counter = if hit { &self.hits } else { &self.misses };
         counter.fetch_add(1, Ordering::Relaxed);
     }

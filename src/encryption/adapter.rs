@@ -232,6 +232,7 @@ impl<A: Adapter> fmt::Debug for EncryptedAdapter<A> {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl<A: Adapter> SessionStore for EncryptedAdapter<A> {
     /// Loads the session and decrypts its auth key.
@@ -259,6 +260,7 @@ impl<A: Adapter> SessionStore for EncryptedAdapter<A> {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl<A: Adapter> PeerStore for EncryptedAdapter<A> {
     async fn save_peer(&self, peer: &Peer) -> Result<()> {
@@ -290,6 +292,7 @@ impl<A: Adapter> PeerStore for EncryptedAdapter<A> {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl<A: Adapter> DcAuthStore for EncryptedAdapter<A> {
     /// Saves the entry with its auth key encrypted.
@@ -386,6 +389,7 @@ impl<A: Adapter> EncryptedAdapter<A> {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl<A: Adapter> ConversationStore for EncryptedAdapter<A> {
     async fn save_conversation(&self, conversation: &Conversation) -> Result<()> {
@@ -429,6 +433,7 @@ impl<A: Adapter> ConversationStore for EncryptedAdapter<A> {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl<A: Adapter> UpdateStateStore for EncryptedAdapter<A> {
     async fn save_update_state(&self, state: &UpdateState) -> Result<()> {
@@ -518,6 +523,7 @@ impl<A: Adapter> UpdateStateStore for EncryptedAdapter<A> {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl<A: Adapter> Adapter for EncryptedAdapter<A> {
     fn backend_name(&self) -> &'static str {

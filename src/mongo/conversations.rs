@@ -33,6 +33,7 @@ pub(super) fn restore_write(session: &str, conversation: &Conversation) -> (Docu
     (filter, update)
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl ConversationStore for MongoAdapter {
     /// One upsert: `created_at` is set only when the document is inserted

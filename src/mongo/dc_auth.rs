@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use bson::doc;
 use futures_util::TryStreamExt;
 
+#[crate::observe::observed]
 #[async_trait]
 impl DcAuthStore for MongoAdapter {
     async fn save_dc_auth(&self, entry: &DcAuth) -> Result<()> {

@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use bson::doc;
 use std::time::Duration;
 
+#[crate::observe::observed]
 #[async_trait]
 impl LeaseStore for MongoAdapter {
     async fn acquire_lease(&self, holder: &str, ttl: Duration) -> Result<bool> {

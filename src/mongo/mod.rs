@@ -331,6 +331,7 @@ where
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl Adapter for MongoAdapter {
     fn backend_name(&self) -> &'static str {

@@ -245,6 +245,7 @@ fn write_errors(reply: &Document, ids: &[i64]) -> Vec<PeerWriteFailure> {
         .collect()
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl PeerStore for MongoAdapter {
     /// One upsert, retried when it races another writer of the same new peer.

@@ -7,6 +7,7 @@ use crate::{Result, Session};
 use async_trait::async_trait;
 use bson::doc;
 
+#[crate::observe::observed]
 #[async_trait]
 impl SessionStore for MongoAdapter {
     async fn load_session(&self) -> Result<Option<Session>> {

@@ -54,6 +54,7 @@ fn salts_bson(salts: &[ServerSalt]) -> Vec<Document> {
         .collect()
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl TempKeyStore for MongoAdapter {
     async fn save_temp_auth_key(&self, key: &TempAuthKey) -> Result<()> {

@@ -13,6 +13,7 @@ use bson::doc;
 use futures_util::TryStreamExt;
 use mongodb::options::ReturnDocument;
 
+#[crate::observe::observed]
 #[async_trait]
 impl UpdateStateStore for MongoAdapter {
     async fn save_update_state(&self, state: &UpdateState) -> Result<()> {

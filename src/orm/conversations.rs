@@ -75,6 +75,7 @@ impl OrmAdapter {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl ConversationStore for OrmAdapter {
     async fn save_conversation(&self, c: &Conversation) -> Result<()> {

@@ -64,6 +64,7 @@ impl OrmAdapter {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl DcAuthStore for OrmAdapter {
     async fn save_dc_auth(&self, e: &DcAuth) -> Result<()> {

@@ -63,6 +63,7 @@ impl Sql {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl LeaseStore for OrmAdapter {
     async fn acquire_lease(&self, holder: &str, ttl: Duration) -> Result<bool> {

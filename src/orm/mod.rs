@@ -496,6 +496,7 @@ fn port(value: i32, what: &'static str) -> Result<u16> {
     })
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl Adapter for OrmAdapter {
     fn backend_name(&self) -> &'static str {

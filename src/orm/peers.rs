@@ -422,6 +422,7 @@ where
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl PeerStore for OrmAdapter {
     async fn save_peers(&self, peers: &[Peer]) -> Result<()> {

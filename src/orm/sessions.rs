@@ -83,6 +83,7 @@ impl OrmAdapter {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl SessionStore for OrmAdapter {
     async fn load_session(&self) -> Result<Option<Session>> {

@@ -134,6 +134,7 @@ impl OrmAdapter {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl TempKeyStore for OrmAdapter {
     async fn save_temp_auth_key(&self, key: &TempAuthKey) -> Result<()> {

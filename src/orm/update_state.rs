@@ -167,6 +167,7 @@ impl OrmAdapter {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl UpdateStateStore for OrmAdapter {
     async fn save_update_state(&self, st: &UpdateState) -> Result<()> {

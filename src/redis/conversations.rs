@@ -58,6 +58,7 @@ impl RedisAdapter {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl ConversationStore for RedisAdapter {
     /// One Lua script: `HSETNX` keeps `created_at`, `HSET` writes the other

@@ -7,6 +7,7 @@ use crate::types::DcAuth;
 use ::redis::AsyncCommands;
 use async_trait::async_trait;
 
+#[crate::observe::observed]
 #[async_trait]
 impl DcAuthStore for RedisAdapter {
     async fn save_dc_auth(&self, entry: &DcAuth) -> Result<()> {

@@ -8,6 +8,7 @@ use crate::lease::{self, Lease, LeaseStore, unix_now_ms};
 use async_trait::async_trait;
 use std::time::Duration;
 
+#[crate::observe::observed]
 #[async_trait]
 impl LeaseStore for RedisAdapter {
     async fn acquire_lease(&self, holder: &str, ttl: Duration) -> Result<bool> {

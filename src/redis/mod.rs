@@ -421,6 +421,7 @@ pub(crate) fn parse_num<T: std::str::FromStr>(what: &'static str, text: &[u8]) -
         })
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl Adapter for RedisAdapter {
     fn backend_name(&self) -> &'static str {

@@ -60,6 +60,7 @@ impl RedisAdapter {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl PeerStore for RedisAdapter {
     /// Upserts the peers in chunks of [`PEER_CHUNK`], one Lua script call per

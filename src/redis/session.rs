@@ -7,6 +7,7 @@ use crate::types::Session;
 use ::redis::AsyncCommands;
 use async_trait::async_trait;
 
+#[crate::observe::observed]
 #[async_trait]
 impl SessionStore for RedisAdapter {
     async fn load_session(&self) -> Result<Option<Session>> {

@@ -40,6 +40,7 @@ pub(super) fn temp_key_json(key: &TempAuthKey) -> Result<Vec<u8>> {
     Ok(serde_json::to_vec(&stored)?)
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl TempKeyStore for RedisAdapter {
     async fn save_temp_auth_key(&self, key: &TempAuthKey) -> Result<()> {

@@ -33,6 +33,7 @@ impl RedisAdapter {
     }
 }
 
+#[crate::observe::observed]
 #[async_trait]
 impl UpdateStateStore for RedisAdapter {
     async fn save_update_state(&self, state: &UpdateState) -> Result<()> {
