@@ -523,11 +523,16 @@ fn postgres(c: &mut Criterion) {
     );
     let create = async {
         let mut c = sqlx::PgConnection::connect(&admin).await?;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name}"
-        )))
-        .execute(&mut c)
-        .await?;
+        // One statement each: several in one text run as one transaction,
+        // which neither statement accepts.
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut c)
+                .await?;
+        }
         Ok::<_, sqlx::Error>(c)
     };
     let mut admin_conn = match rt.block_on(create) {

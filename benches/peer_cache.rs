@@ -597,5 +597,200 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench);
+/// A fixed pseudo-random permutation of `0..n` (xorshift, Fisher-Yates).
+fn shuffled(n: usize, mut seed: u64) -> Vec<usize> {
+    let mut out: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        out.swap(i, (seed % (i as u64 + 1)) as usize);
+    }
+    out
+}
+
+/// ../shared/PERFORMANCE.md's workload: a new store, the cache warmed up at
+/// start (on the empty store), 10,000 users stored in one batch through it,
+/// then 10,000 id lookups in a shuffled order and 1,000 random usernames,
+/// each looked up for the first time. `first_lookups/*` times the 11,000
+/// lookups (throughput: lookups per second) through `CachedAdapter` (a new
+/// session each iteration, so every username lookup is its first, and the
+/// cache learned every peer from the write) beside `OrmAdapter`, raw sqlx
+/// and rusqlite reading the same 10,000 peers from the same file.
+fn first_lookups(c: &mut Criterion) {
+    use criterion::Throughput;
+    use mtgo_storage::Adapter;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("workload.db");
+    let all = peers();
+    let order = shuffled(all.len(), 0x9E37_79B9_7F4A_7C15);
+    let ids: Vec<i64> = order.iter().map(|&i| all[i].id).collect();
+    let names: Vec<String> = shuffled(all.len(), 0xD1B5_4A32_D192_ED03)
+        .into_iter()
+        .take(1_000)
+        .map(|i| all[i].username.clone())
+        .collect();
+    let lookups = (ids.len() + names.len()) as u64;
+    let orm = rt.block_on(async {
+        let orm = mtgo_storage::orm::sqlite::open(&path)
+            .await
+            .expect("open sqlite")
+            .with_session(SESSION);
+        orm.save_peers(&all).await.expect("seed");
+        orm
+    });
+    let pool = rt.block_on(sqlx_pool(&path));
+    let conn = rusqlite_conn(&path);
+    let (id_sql, name_sql) = (leak(by_id_sql()), leak(by_username_sql()));
+
+    let mut g = c.benchmark_group("first_lookups");
+    g.throughput(Throughput::Elements(lookups));
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(3));
+    g.warm_up_time(Duration::from_millis(500));
+    let mut round = 0u64;
+    g.bench_function("cached_orm", |b| {
+        b.to_async(&rt).iter_custom(|iters| {
+            let (orm, all, ids, names) = (&orm, &all, &ids, &names);
+            round += 1;
+            let base = round * 1_000_000;
+            async move {
+                let mut total = Duration::ZERO;
+                for i in 0..iters {
+                    // Untimed: a new session, warmed up empty, and the
+                    // batch written through the cache.
+                    let session = format!("workload-{}", base + i);
+                    let cached = CachedAdapter::new(orm.with_session(&session));
+                    assert_eq!(cached.warm_up().await.unwrap(), 0);
+                    cached.save_peers(all).await.unwrap();
+                    let started = std::time::Instant::now();
+                    for &id in ids {
+                        black_box(cached.get_peer(id).await.unwrap());
+                    }
+                    for name in names {
+                        black_box(cached.get_peer_by_username(name).await.unwrap());
+                    }
+                    total += started.elapsed();
+                    let stats = cached.stats();
+                    assert_eq!(stats.misses, 0, "every lookup from memory: {stats:?}");
+                    cached.purge_session().await.unwrap();
+                }
+                total
+            }
+        })
+    });
+    g.bench_function("orm", |b| {
+        b.to_async(&rt).iter_custom(|iters| {
+            let (orm, ids, names) = (&orm, &ids, &names);
+            async move {
+                let started = std::time::Instant::now();
+                for _ in 0..iters {
+                    for &id in ids {
+                        black_box(orm.get_peer(id).await.unwrap());
+                    }
+                    for name in names {
+                        black_box(orm.get_peer_by_username(name).await.unwrap());
+                    }
+                }
+                started.elapsed()
+            }
+        })
+    });
+    g.bench_function("raw_sqlx", |b| {
+        b.to_async(&rt).iter_custom(|iters| {
+            let (pool, ids, names) = (&pool, &ids, &names);
+            async move {
+                let started = std::time::Instant::now();
+                for _ in 0..iters {
+                    for &id in ids {
+                        black_box(sqlx_fetch(pool, id_sql, id).await);
+                    }
+                    for name in names {
+                        let key = mtgo_storage::normalize_username(name);
+                        black_box(sqlx_fetch(pool, name_sql, key).await);
+                    }
+                }
+                started.elapsed()
+            }
+        })
+    });
+    g.bench_function("rusqlite", |b| {
+        b.iter_custom(|iters| {
+            let started = std::time::Instant::now();
+            for _ in 0..iters {
+                for id in &ids {
+                    black_box(rusqlite_fetch(&conn, id_sql, id));
+                }
+                for name in &names {
+                    let key = mtgo_storage::normalize_username(name);
+                    black_box(rusqlite_fetch(&conn, name_sql, &key));
+                }
+            }
+            started.elapsed()
+        })
+    });
+    g.finish();
+}
+
+/// Writing 10,000 new peers (a session that had none) through the cache
+/// beside the same batch straight through `OrmAdapter`: each iteration
+/// writes into a new session (the cache over it warmed up empty first, so
+/// it is complete), untimed set-up and clean-up around the batch.
+fn save_new_peers(c: &mut Criterion) {
+    use mtgo_storage::Adapter;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("new.db");
+    let all = peers();
+    let orm = rt.block_on(async {
+        mtgo_storage::orm::sqlite::open(&path)
+            .await
+            .expect("open sqlite")
+    });
+    let mut g = c.benchmark_group("save_new_peers_10000");
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(8));
+    g.warm_up_time(Duration::from_millis(500));
+    let mut round = 0u64;
+    for through_cache in [false, true] {
+        let name = if through_cache { "cached_orm" } else { "orm" };
+        g.bench_function(name, |b| {
+            b.to_async(&rt).iter_custom(|iters| {
+                let (orm, all) = (&orm, &all);
+                round += 1;
+                let base = round * 1_000_000;
+                async move {
+                    let mut total = Duration::ZERO;
+                    for i in 0..iters {
+                        let inner = orm.with_session(&format!("new-{}", base + i));
+                        let started;
+                        if through_cache {
+                            let cached = CachedAdapter::new(inner.clone());
+                            cached.warm_up().await.unwrap();
+                            started = std::time::Instant::now();
+                            cached.save_peers(all).await.unwrap();
+                            total += started.elapsed();
+                        } else {
+                            started = std::time::Instant::now();
+                            inner.save_peers(all).await.unwrap();
+                            total += started.elapsed();
+                        }
+                        inner.purge_session().await.unwrap();
+                    }
+                    total
+                }
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, first_lookups, save_new_peers);
 criterion_main!(benches);

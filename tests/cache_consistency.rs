@@ -403,6 +403,86 @@ async fn concurrent_writes_and_reads_leave_the_cache_consistent() {
     concurrent_writes_and_reads(std::sync::Arc::new(cached), 200).await;
 }
 
+/// The same through a cache warmed up on the empty store (complete until
+/// overlapping writes end that), with room for every peer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writes_and_reads_through_a_complete_cache() {
+    let cached = CachedAdapter::new(MemoryAdapter::new());
+    cached.warm_up().await.unwrap();
+    assert!(cached.stats().complete);
+    concurrent_writes_and_reads(std::sync::Arc::new(cached), 200).await;
+}
+
+/// Writes through a complete cache keep it complete: usernames and phones
+/// of new peers, and ids, usernames and phones nobody has, are answered
+/// from memory; a username moved between peers follows the tie rule.
+#[tokio::test]
+async fn a_complete_cache_answers_first_lookups_from_memory() {
+    let cached = CachedAdapter::new(MemoryAdapter::new());
+    assert_eq!(cached.warm_up().await.unwrap(), 0);
+    let peers: Vec<Peer> = (0..100)
+        .map(|i| peer(i, &format!("user_{i}"), &format!("+1 555 {i:04}"), i))
+        .collect();
+    cached.save_peers(&peers).await.unwrap();
+    let before = cached.stats();
+    assert!(before.complete, "{before:?}");
+    for p in &peers {
+        assert_eq!(cached.get_peer(p.id).await.unwrap().as_ref(), Some(p));
+        assert_eq!(
+            cached
+                .get_peer_by_username(&p.username.to_uppercase())
+                .await
+                .unwrap()
+                .as_ref(),
+            Some(p)
+        );
+        assert_eq!(
+            cached
+                .get_peer_by_phone(&p.phone_number)
+                .await
+                .unwrap()
+                .as_ref(),
+            Some(p)
+        );
+    }
+    assert_eq!(cached.get_peer(1_000).await.unwrap(), None);
+    assert_eq!(cached.get_peer_by_username("nobody").await.unwrap(), None);
+    assert_eq!(cached.get_peer_by_phone("999").await.unwrap(), None);
+    // A newer peer takes user_1; an older one claiming user_2 does not win.
+    cached
+        .save_peers(&[peer(500, "user_1", "", 1_000), peer(501, "user_2", "", 0)])
+        .await
+        .unwrap();
+    assert_eq!(id_by_username(&cached, "user_1").await, Some(500));
+    assert_eq!(id_by_username(&cached, "user_2").await, Some(2));
+    // The winner gives the name up: who answers now is asked of the inner
+    // store (the cache does not keep every claimant), and it is right.
+    cached
+        .save_peer(&peer(500, "other", "", 1_001))
+        .await
+        .unwrap();
+    assert_eq!(id_by_username(&cached, "user_1").await, Some(1));
+    let after = cached.stats();
+    assert_eq!(after.misses - before.misses, 1, "{after:?}");
+    assert!(after.complete, "{after:?}");
+    cached.delete_peer(3).await.unwrap();
+    assert_eq!(cached.get_peer(3).await.unwrap(), None);
+    assert_eq!(cached.get_peer_by_username("user_3").await.unwrap(), None);
+    assert_agrees(
+        &cached,
+        &[1, 2, 3, 500, 501],
+        &["user_1", "user_2", "user_3", "other"],
+        &[],
+    )
+    .await;
+    // Clearing ends completeness: lookups read the inner store again.
+    cached.clear();
+    assert!(!cached.stats().complete);
+    let misses = cached.stats().misses;
+    assert_eq!(cached.get_peer_by_username("nobody").await.unwrap(), None);
+    assert_eq!(cached.stats().misses, misses + 1);
+}
+
 /// The same over a SQLite file, where writes take long enough to overlap.
 #[cfg(feature = "sqlite")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -469,6 +549,7 @@ enum Op {
     ByName(&'static str),
     ByPhone(&'static str),
     Clear,
+    WarmUp,
 }
 
 const NAMES: [&str; 4] = ["a", "B", "@c", "a_b"];
@@ -502,6 +583,7 @@ fn arb_op() -> impl Strategy<Value = Op> {
         3 => (0..NAMES.len()).prop_map(|i| Op::ByName(NAMES[i])),
         2 => (0..PHONES.len()).prop_map(|i| Op::ByPhone(PHONES[i])),
         1 => Just(Op::Clear),
+        1 => Just(Op::WarmUp),
     ]
 }
 
@@ -510,11 +592,14 @@ proptest! {
 
     /// Random sequences of writes and lookups (few ids, usernames and phones,
     /// so keys move between peers all the time, with ties) through a cache of
-    /// 1, 2 or 100 peers: every lookup answers as the inner store does.
+    /// 1, 2 or 100 peers, warmed up at start (complete until it evicts) or
+    /// not, and now and then warmed up again: every lookup answers as the
+    /// inner store does.
     #[test]
     fn random_operations_agree_with_the_inner_store(
         ops in prop::collection::vec(arb_op(), 1..40),
         capacity in prop::sample::select(vec![1u64, 2, 100]),
+        warm in any::<bool>(),
     ) {
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
         rt.block_on(async {
@@ -523,6 +608,9 @@ proptest! {
                 CacheConfig::default().max_peers(capacity),
             );
             let inner = cached.inner().clone();
+            if warm {
+                cached.warm_up().await.unwrap();
+            }
             for op in ops {
                 match op {
                     Op::Save(peers) => cached.save_peers(&peers).await.unwrap(),
@@ -542,6 +630,9 @@ proptest! {
                         "phone {phone:?}"
                     ),
                     Op::Clear => cached.clear(),
+                    Op::WarmUp => {
+                        cached.warm_up().await.unwrap();
+                    }
                 }
             }
             assert_agrees(&cached, &[0, 1, 2, 3, 4, 5], &NAMES, &PHONES).await;

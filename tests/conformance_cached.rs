@@ -1,6 +1,8 @@
 //! The conformance suite against `CachedAdapter` over `MemoryAdapter`, with
 //! the default capacity and with a capacity so small that most peers are
-//! evicted (every case must pass either way).
+//! evicted (every case must pass either way), and over a cache warmed up on
+//! the empty store first, so that it is complete (answers what it does not
+//! hold from memory) until it evicts.
 
 use mtgo_storage::{CacheConfig, CachedAdapter, MemoryAdapter};
 
@@ -23,6 +25,36 @@ mod small_capacity {
     }
 
     mtgo_storage::conformance_tests!(cached_memory_tiny);
+}
+
+/// Warmed up on the empty store: complete from the start, with the default
+/// capacity and with one so small that evictions end completeness.
+mod complete {
+    use super::*;
+
+    async fn warmed(session: String, config: CacheConfig) -> CachedAdapter<MemoryAdapter> {
+        let cached =
+            CachedAdapter::with_config(MemoryAdapter::new().with_session(&session), config);
+        assert_eq!(cached.warm_up().await.expect("warm up"), 0);
+        assert!(cached.stats().complete);
+        cached
+    }
+
+    async fn complete_memory(session: String) -> Option<CachedAdapter<MemoryAdapter>> {
+        Some(warmed(session, CacheConfig::default()).await)
+    }
+
+    mtgo_storage::conformance_tests!(complete_memory);
+
+    mod small_capacity {
+        use super::*;
+
+        async fn complete_memory_tiny(session: String) -> Option<CachedAdapter<MemoryAdapter>> {
+            Some(warmed(session, CacheConfig::default().max_peers(3)).await)
+        }
+
+        mtgo_storage::conformance_tests!(complete_memory_tiny);
+    }
 }
 
 /// Over the SQLite `OrmAdapter`, in memory and in a file (WAL), each case on
@@ -59,5 +91,21 @@ mod sqlite {
         }
 
         mtgo_storage::conformance_tests!(cached_sqlite_file);
+    }
+
+    mod complete_file {
+        use super::*;
+
+        async fn complete_sqlite_file(session: String) -> Option<CachedAdapter<OrmAdapter>> {
+            let dir = tempfile::tempdir().expect("tempdir").keep();
+            let adapter = mtgo_storage::orm::sqlite::open(dir.join("complete.db"))
+                .await
+                .expect("open sqlite file");
+            let cached = CachedAdapter::new(adapter.with_session(&session));
+            assert_eq!(cached.warm_up().await.expect("warm up"), 0);
+            Some(cached)
+        }
+
+        mtgo_storage::conformance_tests!(complete_sqlite_file);
     }
 }

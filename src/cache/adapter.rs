@@ -29,14 +29,32 @@ use std::sync::{Arc, Mutex};
 ///   cache knows the inner adapter's answer for that key (see below);
 ///   otherwise it reads the inner adapter and caches its answer (including
 ///   "no such peer", so repeated lookups of an unknown username stay in
-///   memory too). A write keeps the answers it can derive; so after
-///   [`CachedAdapter::warm_up`] lookups are hits, while the first lookup of
-///   a username a write brought in for a new peer asks the inner adapter
-///   once (another, uncached peer might claim it too).
-/// * **Bounded.** Each session name keeps up to
-///   [`CacheConfig::max_peers`] peers (and as many username and phone
-///   entries) in [moka](https://docs.rs/moka) caches, which evict with a
-///   TinyLFU policy. Eviction only costs a read of the inner adapter.
+///   memory too). A write keeps the answers it can derive.
+/// * **Complete caches answer misses too.** After
+///   [`CachedAdapter::warm_up`] read every peer of the session and they fit
+///   in the capacity, the cache knows it holds every peer: a lookup of an
+///   id, username or phone it does not hold is answered "none" from memory,
+///   and a username or phone a write brings in is known at once (the written
+///   peer is its only claimant, or the tie rule picks between it and the
+///   cached ones). It stays complete while every write of the session goes
+///   through it; it stops being complete (and asks the inner adapter again
+///   for what it does not hold) when it evicts a peer, when a write through
+///   it fails or overlaps another write, when a read of the inner adapter
+///   finds a version of a peer other than the cached one (someone else
+///   wrote), on [`CachedAdapter::clear`], and when the time-to-live, counted
+///   from the warm-up, lapses; [`CacheStats::complete`] tells. Without a
+///   warm-up it is never complete: the first lookup of a username a write
+///   brought in for a new peer asks the inner adapter once (another,
+///   uncached peer might claim it too). So call `warm_up` at start, also on
+///   a new, empty store.
+/// * **Bounded and compact.** Each session name keeps up to
+///   [`CacheConfig::max_peers`] peers in one store: each peer once, in a
+///   compact record (numbers in place, its texts in one allocation), with
+///   the id map and the username and phone indexes holding 4-byte slot
+///   numbers; about 200 to 300 bytes per peer with a username and a phone
+///   (`tests/cache_memory.rs`). Eviction is CLOCK (a peer answered since the
+///   hand last passed is kept once more) and only costs a read of the inner
+///   adapter.
 /// * **Sessions.** [`Adapter::session`] gives a cached handle on the inner
 ///   adapter's handle for that name. Every handle made from one
 ///   `CachedAdapter` shares one cache per session name, so they see each
@@ -124,8 +142,12 @@ pub struct CacheStats {
     pub hits: u64,
     /// Lookups that read the inner adapter.
     pub misses: u64,
-    /// Peers cached now (moka's count).
+    /// Peers cached now.
     pub peers: u64,
+    /// Whether the cache knows it holds every peer of the session now, so
+    /// that a lookup of an id, username or phone it does not hold is
+    /// answered "none" from memory (see [`CachedAdapter::warm_up`]).
+    pub complete: bool,
 }
 
 #[crate::observe::observed]
@@ -152,9 +174,14 @@ impl<A: Adapter> CachedAdapter<A> {
     }
 
     /// Loads every peer of the session from the inner adapter into the cache
-    /// (up to the capacity) along with the answer of each username and phone
-    /// they claim, and returns how many peers were read. Lookups of those
-    /// peers are then served from memory from the first call.
+    /// (up to the capacity), replacing what it held, along with the answer
+    /// of each username and phone they claim, and returns how many peers
+    /// were read. Lookups of those peers are then served from memory from
+    /// the first call. If every peer fitted, the cache is *complete* (see
+    /// the type's docs): lookups of ids, usernames and phones no peer has
+    /// are answered from memory as well, and so are the usernames and
+    /// phones of peers written through the cache later. Call it at start,
+    /// also on a new, empty store.
     ///
     /// If a write through the cache runs at the same time, nothing is cached
     /// (the read may be older than the write) and the count is still
@@ -199,6 +226,7 @@ impl<A: Adapter> CachedAdapter<A> {
             hits,
             misses,
             peers: self.cache.peer_count(),
+            complete: self.cache.is_complete(),
         }
     }
 
@@ -272,8 +300,8 @@ impl<A: Adapter> PeerStore for CachedAdapter<A> {
     }
 
     async fn get_peer(&self, id: i64) -> Result<Option<Peer>> {
-        if let Some(peer) = self.cache.get(id) {
-            return Ok(Some(peer));
+        if let Lookup::Hit(answer) = self.cache.get(id) {
+            return Ok(answer);
         }
         let ticket = self.cache.ticket();
         let found = self.inner.get_peer(id).await?;
