@@ -21,8 +21,10 @@ pub mod mongo;
 mod normalize;
 #[cfg(feature = "orm")]
 pub mod orm;
+mod peer_merge;
 #[cfg(feature = "redis")]
 pub mod redis;
+mod references;
 #[cfg(feature = "sqlite")]
 pub mod session_file;
 pub mod session_string;
@@ -48,6 +50,7 @@ pub use memory::MemoryAdapter;
 pub use normalize::{normalize_phone, normalize_username};
 #[cfg(feature = "orm")]
 pub use orm::{DatabaseConnection, OrmAdapter};
+pub use references::{PeerReference, ReferenceStore};
 pub use storage::{PeerCache, Storage};
 pub use store::{
     Adapter, ConversationStore, DcAuthStore, PeerStore, SessionStore, UpdateStateStore,

@@ -14,7 +14,7 @@ const BOOKKEEPING: &str = "mtgo_seaql_migrations";
 /// Tables the migrations create.
 const TABLES: usize = 12;
 /// Migrations of the schema (the tables' nine, then the grammers columns).
-const MIGRATIONS: usize = 13;
+const MIGRATIONS: usize = 15;
 
 fn sqlite_shape(path: &str) -> Vec<String> {
     let conn = rusqlite::Connection::open(path).expect("open sqlite");

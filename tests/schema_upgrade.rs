@@ -21,8 +21,9 @@ const BEFORE: u32 = 9;
 /// The migrations this test is about.
 const GRAMMERS_MIGRATIONS: u32 = 2;
 /// The migrations after them (session leases, temporary keys and salts:
-/// new tables, see `schema_upgrade_lifecycle.rs`).
-const LATER_MIGRATIONS: u32 = 2;
+/// new tables, see `schema_upgrade_lifecycle.rs`; the peers' min flag and
+/// the reference messages, see `schema_upgrade_min_peers.rs`).
+const LATER_MIGRATIONS: u32 = 4;
 
 const SESSION: &str = "upgrade";
 

@@ -27,8 +27,10 @@ mod env;
 pub mod fixtures;
 mod isolation;
 mod lease;
+mod min_peers;
 mod peers;
 mod purge;
+mod references;
 mod session;
 mod temp_keys;
 mod update_state;
@@ -41,8 +43,10 @@ pub use env::{
 };
 pub use isolation::*;
 pub use lease::*;
+pub use min_peers::*;
 pub use peers::*;
 pub use purge::*;
+pub use references::*;
 pub use session::*;
 pub use temp_keys::*;
 pub use update_state::*;
@@ -111,6 +115,8 @@ macro_rules! conformance_tests {
             bridge_lease_guard_refuses_auth_key_writes,
             temp_keys_and_salts_round_trip,
             temp_keys_pruned_when_expired,
+            references_latest_and_deletes,
+            full_peer_clears_the_reference_need,
         );
     };
     ($factory:expr, core) => {
@@ -125,6 +131,11 @@ macro_rules! conformance_tests {
             save_peer_round_trips_every_field,
             save_peer_replaces_every_field,
             peer_unknown_fields_round_trip,
+            min_peer_over_full_keeps_hash_and_phone,
+            full_peer_over_min_replaces_it,
+            stale_username_is_returned_with_its_time,
+            min_peers_in_a_batch_of_several_chunks,
+            concurrent_min_and_full_saves_keep_the_full_hash,
             username_lookup_ignores_case_and_at,
             username_lookup_finds_additional_usernames,
             username_lookup_is_exact_after_normalizing,

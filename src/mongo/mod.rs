@@ -66,6 +66,7 @@ mod indexes;
 mod lease;
 mod peers;
 mod purge;
+mod references;
 mod session;
 mod temp_keys;
 mod update_state;
@@ -383,6 +384,10 @@ impl Adapter for MongoAdapter {
     }
 
     fn temp_keys(&self) -> Option<&dyn crate::TempKeyStore> {
+        Some(self)
+    }
+
+    fn references(&self) -> Option<&dyn crate::ReferenceStore> {
         Some(self)
     }
 

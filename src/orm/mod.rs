@@ -35,6 +35,7 @@ mod peers;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod purge;
+mod references;
 mod sessions;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
@@ -97,6 +98,7 @@ struct Inner {
     update_state: update_state::Sql,
     lease: lease::Sql,
     temp_keys: temp_keys::Sql,
+    references: references::Sql,
     purge: purge::Sql,
     /// Statements whose text depends on a row count or a limit.
     texts: TextsByCount,
@@ -176,6 +178,7 @@ impl OrmAdapter {
                 update_state: update_state::Sql::new(backend),
                 lease: lease::Sql::new(backend),
                 temp_keys: temp_keys::Sql::new(backend),
+                references: references::Sql::new(backend),
                 purge: purge::Sql::new(backend),
                 texts: TextsByCount::default(),
             }),
@@ -536,6 +539,10 @@ impl Adapter for OrmAdapter {
     }
 
     fn temp_keys(&self) -> Option<&dyn crate::TempKeyStore> {
+        Some(self)
+    }
+
+    fn references(&self) -> Option<&dyn crate::ReferenceStore> {
         Some(self)
     }
 

@@ -91,6 +91,7 @@ mod dc_auth;
 mod keys;
 mod lease;
 mod peers;
+mod references;
 mod scripts;
 mod session;
 mod temp_keys;
@@ -454,6 +455,10 @@ impl Adapter for RedisAdapter {
     }
 
     fn temp_keys(&self) -> Option<&dyn crate::TempKeyStore> {
+        Some(self)
+    }
+
+    fn references(&self) -> Option<&dyn crate::ReferenceStore> {
         Some(self)
     }
 
