@@ -22,6 +22,7 @@ mod normalize;
 #[cfg(feature = "orm")]
 pub mod orm;
 mod peer_merge;
+mod prune;
 #[cfg(feature = "redis")]
 pub mod redis;
 mod references;
@@ -50,6 +51,7 @@ pub use memory::MemoryAdapter;
 pub use normalize::{normalize_phone, normalize_username};
 #[cfg(feature = "orm")]
 pub use orm::{DatabaseConnection, OrmAdapter};
+pub use prune::{PruneCounts, PrunePolicy, prune, spawn_dedup_pruning};
 pub use references::{PeerReference, ReferenceStore};
 pub use storage::{PeerCache, Storage};
 pub use store::{

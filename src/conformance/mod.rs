@@ -29,6 +29,7 @@ mod isolation;
 mod lease;
 mod min_peers;
 mod peers;
+mod prune;
 mod purge;
 mod references;
 mod session;
@@ -45,6 +46,7 @@ pub use isolation::*;
 pub use lease::*;
 pub use min_peers::*;
 pub use peers::*;
+pub use prune::*;
 pub use purge::*;
 pub use references::*;
 pub use session::*;
@@ -117,6 +119,8 @@ macro_rules! conformance_tests {
             temp_keys_pruned_when_expired,
             references_latest_and_deletes,
             full_peer_clears_the_reference_need,
+            prune_removes_old_records_and_counts,
+            dedup_keys_pruned_on_a_schedule,
         );
     };
     ($factory:expr, core) => {
