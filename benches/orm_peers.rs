@@ -12,7 +12,9 @@
 //! pool settings on both sides) and, with the `postgres` feature, on the
 //! PostgreSQL of `MTGO_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/test`; skipped loudly when
-//! unreachable unless `MTGO_TEST_REQUIRE` names `postgres`).
+//! unreachable unless `MTGO_TEST_REQUIRE` names `postgres`), in a database
+//! of the bench's own, created and dropped by it (its `VACUUM ANALYZE`
+//! must not leave statistics in the tests' database).
 //!
 //! ```sh
 //! cargo bench --features testing,postgres --bench orm_peers
@@ -501,19 +503,44 @@ fn sqlite(c: &mut Criterion) {
 
 #[cfg(feature = "postgres")]
 fn postgres(c: &mut Criterion) {
+    use mtgo_storage::Adapter;
     use mtgo_storage::conformance::{service_url, unavailable};
-    use sqlx::ConnectOptions;
     use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+    use sqlx::{ConnectOptions, Connection};
     use std::str::FromStr;
     let rt = Runtime::new().unwrap();
-    let url = service_url("postgres", "postgres://postgres@127.0.0.1:5432/test");
-    let orm = match rt.block_on(mtgo_storage::orm::postgres::open(&url)) {
-        Ok(a) => a.with_session(ORM_SESSION),
+    let admin = service_url("postgres", "postgres://postgres@127.0.0.1:5432/test");
+    // A database of the bench's own: `settle` runs `VACUUM ANALYZE`, whose
+    // statistics must never reach the tests' shared database (with
+    // autovacuum off they would outlive the run and mislead the planner
+    // about every session written later).
+    let name = format!("mtgo_orm_bench_{}", std::process::id());
+    let (base, query) = admin.split_once('?').unwrap_or((&admin, ""));
+    let url = format!(
+        "{}/{name}{}{query}",
+        &base[..base.rfind('/').unwrap_or(base.len())],
+        if query.is_empty() { "" } else { "?" }
+    );
+    let create = async {
+        let mut c = sqlx::PgConnection::connect(&admin).await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name}"
+        )))
+        .execute(&mut c)
+        .await?;
+        Ok::<_, sqlx::Error>(c)
+    };
+    let mut admin_conn = match rt.block_on(create) {
+        Ok(c) => c,
         Err(e) => {
             let _: Option<()> = unavailable("postgres", &e);
             return;
         }
     };
+    let orm = rt
+        .block_on(mtgo_storage::orm::postgres::open(&url))
+        .unwrap()
+        .with_session(ORM_SESSION);
     let options = PgConnectOptions::from_str(&url)
         .unwrap()
         .disable_statement_logging();
@@ -526,8 +553,18 @@ fn postgres(c: &mut Criterion) {
                 .connect_with(options),
         )
         .unwrap();
-    let raw = raw_postgres::Raw::new(pool);
+    let raw = raw_postgres::Raw::new(pool.clone());
     bench_pair!(c, &rt, "postgres", &orm, &raw);
+    rt.block_on(async {
+        orm.close().await.unwrap();
+        pool.close().await;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut admin_conn)
+        .await
+        .unwrap();
+    });
 }
 
 #[cfg(not(feature = "postgres"))]

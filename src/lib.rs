@@ -28,6 +28,7 @@ pub mod redis;
 mod references;
 #[cfg(feature = "sqlite")]
 pub mod session_file;
+mod session_records;
 pub mod session_string;
 mod storage;
 mod store;
@@ -53,6 +54,7 @@ pub use normalize::{normalize_phone, normalize_username};
 pub use orm::{DatabaseConnection, OrmAdapter};
 pub use prune::{PruneCounts, PrunePolicy, prune, spawn_dedup_pruning};
 pub use references::{PeerReference, ReferenceStore};
+pub use session_records::SessionRecords;
 pub use storage::{PeerCache, Storage};
 pub use store::{
     Adapter, ConversationStore, DcAuthStore, PeerStore, SessionStore, UpdateStateStore,

@@ -3,6 +3,7 @@
 use crate::error::Result;
 use crate::lease::{self, Lease, LeaseStore, unix_now_ms};
 use crate::references::{PeerReference, ReferenceStore, needs_no_reference};
+use crate::session_records::SessionRecords;
 use crate::store::{
     Adapter, ConversationStore, DcAuthStore, PeerStore, SessionStore, UpdateStateStore,
 };
@@ -608,6 +609,32 @@ impl Adapter for MemoryAdapter {
     async fn purge_session(&self) -> Result<()> {
         let mut guard = self.data.write().unwrap_or_else(|e| e.into_inner());
         guard.remove(&self.name);
+        Ok(())
+    }
+
+    async fn save_session_records(&self, records: &SessionRecords) -> Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        self.write(|d| {
+            if let Some(session) = &records.session {
+                let mut session = session.clone();
+                session.name = self.name.clone();
+                d.session = Some(session);
+            }
+            for entry in &records.dc_auth {
+                d.dc_auth.insert(entry.dc_id, entry.clone());
+            }
+            for key in &records.temp_auth_keys {
+                d.temp_keys.insert(key.dc_id, key.clone());
+            }
+            for c in &records.conversations {
+                d.conversations.insert((c.chat_id, c.user_id), c.clone());
+            }
+            for update in &records.durable_updates {
+                d.durable.insert(update.id.clone(), update.clone());
+            }
+        });
         Ok(())
     }
 

@@ -11,6 +11,7 @@
 use crate::error::Result;
 use crate::lease::LeaseStore;
 use crate::references::ReferenceStore;
+use crate::session_records::SessionRecords;
 use crate::temp_keys::TempKeyStore;
 use crate::types::{
     ChannelState, Conversation, DcAuth, DedupKey, DurableUpdate, Peer, Session, UpdateState,
@@ -358,6 +359,28 @@ pub trait Adapter: SessionStore + PeerStore {
         ))
     }
 
+    /// Writes the records of the handle's session all together or not at
+    /// all: on SQL and MongoDB in one transaction, on Redis in one
+    /// `MULTI`/`EXEC`, in memory under one lock. Each record replaces the
+    /// stored one with the same key, as its own store method would write it
+    /// (see [`SessionRecords`]); an empty set writes nothing. It is how a
+    /// session is rewritten in place, as `mtgo-storage encrypt`, `decrypt`
+    /// and `rekey` do: a crash or an error leaves the old records, never a
+    /// mix.
+    ///
+    /// # Errors
+    /// [`crate::Error::Unsupported`] from a store that does not implement it
+    /// (the default) or that lacks a store the records need;
+    /// [`crate::Error::Backend`] when the store fails, and then nothing of
+    /// the set is written.
+    async fn save_session_records(&self, records: &SessionRecords) -> Result<()> {
+        let _ = records;
+        Err(crate::Error::unsupported(
+            "save_session_records",
+            self.backend_name(),
+        ))
+    }
+
     /// Closes the store's connections. Handles sharing them must not be used
     /// afterwards. Closing twice is `Ok(())`.
     ///
@@ -440,6 +463,9 @@ macro_rules! forward_stores {
             }
             async fn purge_session(&self) -> Result<()> {
                 (**self).purge_session().await
+            }
+            async fn save_session_records(&self, records: &SessionRecords) -> Result<()> {
+                (**self).save_session_records(records).await
             }
             async fn close(&self) -> Result<()> {
                 (**self).close().await

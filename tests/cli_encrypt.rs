@@ -573,3 +573,118 @@ async fn encrypt_rekey_decrypt_on_every_server() {
         let _ = store.close().await;
     }
 }
+
+/// A trigger of the test's own (not the library's) that makes the server
+/// refuse any durable update row of `session`, and the statements that drop
+/// it again.
+fn refusing_trigger(service: &str, session: &str) -> (Vec<String>, Vec<String>) {
+    let name = format!("mtgo_test_refuse_{}", session.replace(['-', '.'], "_"));
+    match service {
+        "sqlite" => (
+            vec![format!(
+                "CREATE TRIGGER {name} BEFORE INSERT ON mtgo_durable_updates \
+                 WHEN NEW.session_name = '{session}' \
+                 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+            )],
+            vec![format!("DROP TRIGGER {name}")],
+        ),
+        "postgres" => (
+            vec![
+                format!(
+                    "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                     IF NEW.session_name = '{session}' THEN \
+                     RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$"
+                ),
+                format!(
+                    "CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON mtgo_durable_updates \
+                     FOR EACH ROW EXECUTE FUNCTION {name}()"
+                ),
+            ],
+            vec![
+                format!("DROP TRIGGER {name} ON mtgo_durable_updates"),
+                format!("DROP FUNCTION {name}()"),
+            ],
+        ),
+        "mysql" => (
+            vec![format!(
+                "CREATE TRIGGER {name} BEFORE INSERT ON mtgo_durable_updates FOR EACH ROW \
+                 BEGIN IF NEW.session_name = '{session}' THEN \
+                 SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by the test'; END IF; END"
+            )],
+            vec![format!("DROP TRIGGER {name}")],
+        ),
+        other => panic!("no trigger for {other}"),
+    }
+}
+
+/// Each session is rewritten whole or not at all: when the server refuses
+/// one record of a session (a trigger of the test refuses its durable
+/// update), `encrypt` fails naming the session, and every field of the
+/// session, its auth key and DC keys written before the refused record
+/// included, is still in plaintext; without the trigger, the same command
+/// then encrypts all of it. On SQLite, PostgreSQL and MariaDB.
+#[tokio::test]
+async fn a_refused_record_leaves_the_whole_session_unwritten() {
+    use sea_orm::ConnectionTrait;
+    let env = [("MTGO_KEY1", KEY1_HEX)];
+    for service in ["sqlite", "postgres", "mysql"] {
+        let name = cli_support::session_name("cli_encrypt_atomic");
+        let (url, _dir) = match service {
+            "sqlite" => {
+                let (url, dir) = sqlite_url();
+                (url, Some(dir))
+            }
+            _ => (cli_support::service(service), None),
+        };
+        let _cleanup = (service != "sqlite").then(|| {
+            purge_support::OnDrop::new(orm_support::purge_prefix_later(url.clone(), name.clone()))
+        });
+        if cli_support::open(service, &url).await.is_none() {
+            continue;
+        }
+        let store = if service == "sqlite" {
+            mtgo_storage::orm::sqlite::open(url.strip_prefix("sqlite://").unwrap())
+                .await
+                .unwrap()
+        } else {
+            mtgo_storage::OrmAdapter::open(&url).await.unwrap()
+        };
+        seed_into(&store, &[&name]).await;
+        let (create, drop) = refusing_trigger(service, &name);
+        for sql in &create {
+            store.connection().execute_unprepared(sql).await.unwrap();
+        }
+        let target = [
+            "encrypt",
+            "--url",
+            url.as_str(),
+            "--session",
+            name.as_str(),
+            "--conversations",
+            "--payloads",
+            "--key-env",
+            "k1=MTGO_KEY1",
+        ];
+        let error = fails(&target, &env);
+        for sql in &drop {
+            store.connection().execute_unprepared(sql).await.unwrap();
+        }
+        assert!(error.contains(&format!("{name:?}")), "{service}: {error}");
+        assert_eq!(
+            stored_ids(&store, &name).await,
+            vec![None; 5],
+            "{service}: a refused record must leave every field of the session in plaintext"
+        );
+        let out = ok(&target, &env);
+        assert!(
+            out.contains("encrypted 5 fields in 1 of 1 sessions"),
+            "{service}: {out}"
+        );
+        assert_eq!(
+            stored_ids(&store, &name).await,
+            vec![Some("k1".to_owned()); 5],
+            "{service}"
+        );
+        store.close().await.unwrap();
+    }
+}

@@ -476,6 +476,89 @@ mod postgres {
 
     server_cases!();
 
+    /// With autovacuum off, statistics taken while a session was absent
+    /// (`ANALYZE` of two small sessions) make PostgreSQL expect one row for
+    /// a big session written afterwards. The lookups must keep their plans:
+    /// the join of peers and usernames this replaced walked every peer of
+    /// the big session times every username of it (minutes), and a lookup
+    /// by id took the phone index. On a database of the test's own, so the
+    /// `ANALYZE` touches no other test.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn lookups_stay_fast_after_analyze_of_a_small_session() {
+        use sqlx::Connection;
+        use std::time::Duration;
+        if adapter().await.is_none() {
+            return;
+        }
+        let admin = orm_support::postgres_url();
+        let name = format!("mtgo_analyze_{}", std::process::id());
+        let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut c)
+                .await
+                .unwrap();
+        }
+        let (base, query) = admin.split_once('?').unwrap_or((&admin, ""));
+        let url = format!(
+            "{}/{name}{}{query}",
+            &base[..base.rfind('/').unwrap()],
+            if query.is_empty() { "" } else { "?" }
+        );
+        let store = mtgo_storage::orm::postgres::open(&url).await.unwrap();
+        for small in ["small-a", "small-b"] {
+            let peers: Vec<Peer> = (1..=200).map(peer).collect();
+            store.with_session(small).save_peers(&peers).await.unwrap();
+        }
+        let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql("ANALYZE mtgo_peers; ANALYZE mtgo_peer_usernames")
+            .execute(&mut db)
+            .await
+            .unwrap();
+        let big = store.with_session("big");
+        let peers: Vec<Peer> = (1..=20_000).map(peer).collect();
+        big.save_peers(&peers).await.unwrap();
+        // The oldest peers are the last a walk in `last_updated` order meets.
+        // Repeated, so that sqlx's prepared statements reach PostgreSQL's
+        // plan cache decisions (custom plans first, generic after five).
+        for round in 0..8 {
+            for id in [1, 2, 10_000, 20_000] {
+                let want = Some(peer(id));
+                let lookups = async {
+                    assert_eq!(
+                        big.get_peer_by_username(&format!("alt_{id}"))
+                            .await
+                            .unwrap(),
+                        want
+                    );
+                    assert_eq!(big.get_peer(id).await.unwrap(), want);
+                    assert_eq!(
+                        big.get_peer_by_phone(&format!("1555{id:07}"))
+                            .await
+                            .unwrap(),
+                        want
+                    );
+                };
+                tokio::time::timeout(Duration::from_secs(5), lookups)
+                    .await
+                    .unwrap_or_else(|_| {
+                        panic!("round {round}: lookups of peer {id} took over 5 s")
+                    });
+            }
+        }
+        store.close().await.unwrap();
+        drop(db);
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    }
+
     /// `migrate` waits while another session (another process) holds the
     /// advisory migration lock, and finishes once it is released.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

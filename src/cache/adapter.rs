@@ -370,6 +370,11 @@ impl<A: Adapter> Adapter for CachedAdapter<A> {
         result
     }
 
+    /// Forwarded: the records hold no peer, so the cache is unchanged.
+    async fn save_session_records(&self, records: &crate::SessionRecords) -> Result<()> {
+        self.inner.save_session_records(records).await
+    }
+
     /// Closes the inner adapter and forgets every cached entry of every
     /// session name of this `CachedAdapter`.
     async fn close(&self) -> Result<()> {

@@ -33,6 +33,7 @@ mod prune;
 mod purge;
 mod references;
 mod session;
+mod session_records;
 mod temp_keys;
 mod update_state;
 
@@ -50,6 +51,7 @@ pub use prune::*;
 pub use purge::*;
 pub use references::*;
 pub use session::*;
+pub use session_records::*;
 pub use temp_keys::*;
 pub use update_state::*;
 
@@ -112,6 +114,7 @@ macro_rules! conformance_tests {
             durable_queue_largest_limit_loads_all,
             durable_mark_failed_counts_attempts,
             purge_session_removes_everything,
+            session_records_saved_together,
             lease_one_holder_renew_release,
             lease_taken_over_after_expiry,
             bridge_lease_guard_refuses_auth_key_writes,

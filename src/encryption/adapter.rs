@@ -161,6 +161,43 @@ impl<A: Adapter> EncryptedAdapter<A> {
         Ok(conversation)
     }
 
+    /// The session record with its auth key sealed.
+    fn seal_session(&self, session: &Session) -> Result<Session> {
+        let mut sealed = session.clone();
+        if let Some(key) = &session.auth_key {
+            sealed.auth_key = Some(AuthKey::new(
+                self.seal(Field::SessionAuthKey, key.as_bytes())?,
+            ));
+        }
+        Ok(sealed)
+    }
+
+    /// The DC auth row with its key sealed.
+    fn seal_dc_auth(&self, entry: &DcAuth) -> Result<DcAuth> {
+        let mut sealed = entry.clone();
+        sealed.auth_key =
+            AuthKey::new(self.seal(Field::DcAuthKey(entry.dc_id), entry.auth_key.as_bytes())?);
+        Ok(sealed)
+    }
+
+    /// The temporary key with its key sealed.
+    fn seal_temp_key(&self, key: &crate::TempAuthKey) -> Result<crate::TempAuthKey> {
+        let mut sealed = key.clone();
+        sealed.auth_key =
+            AuthKey::new(self.seal(Field::TempAuthKey(key.dc_id), key.auth_key.as_bytes())?);
+        Ok(sealed)
+    }
+
+    /// The durable update with its payload sealed when the configuration
+    /// asks for it.
+    fn seal_update(&self, update: &DurableUpdate) -> Result<DurableUpdate> {
+        let mut sealed = update.clone();
+        if self.config.durable_payloads {
+            sealed.payload = self.seal(Field::DurablePayload(&update.id), &update.payload)?;
+        }
+        Ok(sealed)
+    }
+
     fn seal_conversation(&self, conversation: &Conversation) -> Result<Option<Conversation>> {
         if !self.config.conversation_data {
             return Ok(None);
@@ -214,13 +251,7 @@ impl<A: Adapter> SessionStore for EncryptedAdapter<A> {
 
     /// Saves the session with its auth key encrypted.
     async fn save_session(&self, session: &Session) -> Result<()> {
-        let mut sealed = session.clone();
-        if let Some(key) = &session.auth_key {
-            sealed.auth_key = Some(AuthKey::new(
-                self.seal(Field::SessionAuthKey, key.as_bytes())?,
-            ));
-        }
-        self.inner.save_session(&sealed).await
+        self.inner.save_session(&self.seal_session(session)?).await
     }
 
     async fn delete_session(&self) -> Result<()> {
@@ -264,10 +295,7 @@ impl<A: Adapter> DcAuthStore for EncryptedAdapter<A> {
     /// Saves the entry with its auth key encrypted.
     async fn save_dc_auth(&self, entry: &DcAuth) -> Result<()> {
         let store = self.inner_dc_auth("save_dc_auth")?;
-        let mut sealed = entry.clone();
-        sealed.auth_key =
-            AuthKey::new(self.seal(Field::DcAuthKey(entry.dc_id), entry.auth_key.as_bytes())?);
-        store.save_dc_auth(&sealed).await
+        store.save_dc_auth(&self.seal_dc_auth(entry)?).await
     }
 
     async fn load_dc_auth(&self, dc_id: i32) -> Result<Option<DcAuth>> {
@@ -295,10 +323,7 @@ impl<A: Adapter> crate::TempKeyStore for EncryptedAdapter<A> {
     /// Saves the key encrypted.
     async fn save_temp_auth_key(&self, key: &crate::TempAuthKey) -> Result<()> {
         let store = self.inner_temp_keys("save_temp_auth_key")?;
-        let mut sealed = key.clone();
-        sealed.auth_key =
-            AuthKey::new(self.seal(Field::TempAuthKey(key.dc_id), key.auth_key.as_bytes())?);
-        store.save_temp_auth_key(&sealed).await
+        store.save_temp_auth_key(&self.seal_temp_key(key)?).await
     }
 
     async fn load_temp_auth_key(&self, dc_id: i32) -> Result<Option<crate::TempAuthKey>> {
@@ -468,12 +493,7 @@ impl<A: Adapter> UpdateStateStore for EncryptedAdapter<A> {
 
     async fn enqueue_update(&self, update: &DurableUpdate) -> Result<()> {
         let store = self.inner_update_state("enqueue_update")?;
-        if !self.config.durable_payloads {
-            return store.enqueue_update(update).await;
-        }
-        let mut sealed = update.clone();
-        sealed.payload = self.seal(Field::DurablePayload(&update.id), &update.payload)?;
-        store.enqueue_update(&sealed).await
+        store.enqueue_update(&self.seal_update(update)?).await
     }
 
     async fn load_updates(&self, limit: usize) -> Result<Vec<DurableUpdate>> {
@@ -561,6 +581,40 @@ impl<A: Adapter> Adapter for EncryptedAdapter<A> {
     /// secret.
     async fn purge_session(&self) -> Result<()> {
         self.inner.purge_session().await
+    }
+
+    /// Each record sealed as its own store method seals it, then the whole
+    /// set written by the inner adapter in one step. A record that cannot be
+    /// sealed stops the call before anything is written.
+    async fn save_session_records(&self, records: &crate::SessionRecords) -> Result<()> {
+        let sealed = crate::SessionRecords {
+            session: records
+                .session
+                .as_ref()
+                .map(|s| self.seal_session(s))
+                .transpose()?,
+            dc_auth: records
+                .dc_auth
+                .iter()
+                .map(|e| self.seal_dc_auth(e))
+                .collect::<Result<_>>()?,
+            temp_auth_keys: records
+                .temp_auth_keys
+                .iter()
+                .map(|k| self.seal_temp_key(k))
+                .collect::<Result<_>>()?,
+            conversations: records
+                .conversations
+                .iter()
+                .map(|c| Ok(self.seal_conversation(c)?.unwrap_or_else(|| c.clone())))
+                .collect::<Result<_>>()?,
+            durable_updates: records
+                .durable_updates
+                .iter()
+                .map(|u| self.seal_update(u))
+                .collect::<Result<_>>()?,
+        };
+        self.inner.save_session_records(&sealed).await
     }
 
     async fn close(&self) -> Result<()> {

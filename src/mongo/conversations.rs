@@ -5,8 +5,33 @@ use super::documents::{SESSION, binary, conversation_from};
 use crate::store::ConversationStore;
 use crate::{Conversation, Result, unix_now};
 use async_trait::async_trait;
-use bson::doc;
+use bson::{Document, doc};
 use futures_util::TryStreamExt;
+
+/// The filter selecting the stored copy of `conversation`.
+fn conversation_filter(session: &str, conversation: &Conversation) -> Document {
+    doc! {
+        SESSION: session,
+        "chat_id": conversation.chat_id,
+        "user_id": conversation.user_id,
+    }
+}
+
+/// The filter and upsert update of `restore_conversation`: the conversation
+/// with its own timestamps.
+pub(super) fn restore_write(session: &str, conversation: &Conversation) -> (Document, Document) {
+    let filter = conversation_filter(session, conversation);
+    let update = doc! {
+        "$set": {
+            "name": &conversation.name,
+            "step": conversation.step,
+            "data": binary(&conversation.data),
+            "created_at": conversation.created_at,
+            "updated_at": conversation.updated_at,
+        },
+    };
+    (filter, update)
+}
 
 #[async_trait]
 impl ConversationStore for MongoAdapter {
@@ -15,11 +40,7 @@ impl ConversationStore for MongoAdapter {
     async fn save_conversation(&self, conversation: &Conversation) -> Result<()> {
         let coll = &self.colls()?.conversations;
         let now = unix_now();
-        let filter = doc! {
-            SESSION: &self.name,
-            "chat_id": conversation.chat_id,
-            "user_id": conversation.user_id,
-        };
+        let filter = conversation_filter(&self.name, conversation);
         let update = doc! {
             "$set": {
                 "name": &conversation.name,
@@ -41,20 +62,7 @@ impl ConversationStore for MongoAdapter {
     /// One upsert replacing every field, both times included.
     async fn restore_conversation(&self, conversation: &Conversation) -> Result<()> {
         let coll = &self.colls()?.conversations;
-        let filter = doc! {
-            SESSION: &self.name,
-            "chat_id": conversation.chat_id,
-            "user_id": conversation.user_id,
-        };
-        let update = doc! {
-            "$set": {
-                "name": &conversation.name,
-                "step": conversation.step,
-                "data": binary(&conversation.data),
-                "created_at": conversation.created_at,
-                "updated_at": conversation.updated_at,
-            },
-        };
+        let (filter, update) = restore_write(&self.name, conversation);
         self.retry_write("session_chat_user_unique", || {
             coll.update_one(filter.clone(), update.clone())
                 .upsert(true)

@@ -66,9 +66,11 @@ mod indexes;
 mod lease;
 mod peers;
 mod purge;
+mod records;
 mod references;
 mod session;
 mod temp_keys;
+mod transaction;
 mod update_state;
 
 pub(crate) use documents::SESSION as SESSION_FIELD;
@@ -391,12 +393,16 @@ impl Adapter for MongoAdapter {
         Some(self)
     }
 
-    /// Marks every handle of this adapter closed (later calls are
-    /// [`Error::Closed`]); if [`open`] made the client, shuts it down too.
     async fn purge_session(&self) -> Result<()> {
         self.purge().await
     }
 
+    async fn save_session_records(&self, records: &crate::SessionRecords) -> Result<()> {
+        self.save_records(records).await
+    }
+
+    /// Marks every handle of this adapter closed (later calls are
+    /// [`Error::Closed`]); if [`open`] made the client, shuts it down too.
     async fn close(&self) -> Result<()> {
         if self.inner.closed.swap(true, Ordering::AcqRel) {
             return Ok(());

@@ -11,6 +11,17 @@ use async_trait::async_trait;
 use bson::{Bson, Document, doc};
 use futures_util::TryStreamExt;
 
+/// The document of a temporary auth key.
+pub(super) fn temp_key_doc(session: &str, key: &TempAuthKey) -> Document {
+    doc! {
+        SESSION: session,
+        "dc_id": key.dc_id,
+        "auth_key": binary(key.auth_key.as_bytes()),
+        "expires_at": key.expires_at,
+        "perm_auth_key_id": key.perm_auth_key_id,
+    }
+}
+
 fn salts_from(doc: &Document) -> Result<Vec<ServerSalt>> {
     let list = doc.get_array("salts").map_err(|_| Error::Corrupt {
         what: "mongodb server_salts document",
@@ -47,13 +58,7 @@ fn salts_bson(salts: &[ServerSalt]) -> Vec<Document> {
 impl TempKeyStore for MongoAdapter {
     async fn save_temp_auth_key(&self, key: &TempAuthKey) -> Result<()> {
         let coll = &self.colls()?.temp_auth_keys;
-        let replacement = doc! {
-            SESSION: &self.name,
-            "dc_id": key.dc_id,
-            "auth_key": binary(key.auth_key.as_bytes()),
-            "expires_at": key.expires_at,
-            "perm_auth_key_id": key.perm_auth_key_id,
-        };
+        let replacement = temp_key_doc(&self.name, key);
         self.retry_write("session_dc_unique", || {
             coll.replace_one(
                 doc! { SESSION: &self.name, "dc_id": key.dc_id },

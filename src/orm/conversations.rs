@@ -9,7 +9,7 @@ use crate::store::ConversationStore;
 use crate::{Conversation, unix_now};
 use async_trait::async_trait;
 use mtgo_storage_entity::conversations::{Column, Entity, Model};
-use sea_orm::{DbBackend, QueryOrder, QueryTrait};
+use sea_orm::{DbBackend, QueryOrder, QueryTrait, Statement};
 
 /// The statements of this table, in one backend's dialect.
 pub(super) struct Sql {
@@ -67,6 +67,14 @@ fn encode(session_name: &str, c: &Conversation) -> Model {
     }
 }
 
+impl OrmAdapter {
+    /// The upsert of `c` with its own timestamps.
+    pub(super) fn restore_conversation_statement(&self, c: &Conversation) -> Statement {
+        let values = row_values::<Entity, _>(encode(&self.name, c));
+        self.stmt(&self.inner.conversations.restore, values)
+    }
+}
+
 #[async_trait]
 impl ConversationStore for OrmAdapter {
     async fn save_conversation(&self, c: &Conversation) -> Result<()> {
@@ -113,8 +121,7 @@ impl ConversationStore for OrmAdapter {
     }
 
     async fn restore_conversation(&self, c: &Conversation) -> Result<()> {
-        let values = row_values::<Entity, _>(encode(&self.name, c));
-        self.exec(&self.inner.conversations.restore, values).await?;
+        self.run(self.restore_conversation_statement(c)).await?;
         Ok(())
     }
 }

@@ -7,7 +7,7 @@ use crate::store::DcAuthStore;
 use crate::{AuthKey, DcAuth};
 use async_trait::async_trait;
 use mtgo_storage_entity::dc_auth::{Column, Entity, Model};
-use sea_orm::{DbBackend, QueryOrder, QueryTrait};
+use sea_orm::{DbBackend, QueryOrder, QueryTrait, Statement};
 
 /// The statements of this table, in one backend's dialect.
 pub(super) struct Sql {
@@ -56,11 +56,18 @@ fn encode(session_name: &str, e: &DcAuth) -> Model {
     }
 }
 
+impl OrmAdapter {
+    /// The upsert of the DC auth row `e`.
+    pub(super) fn save_dc_auth_statement(&self, e: &DcAuth) -> Statement {
+        let values = row_values::<Entity, _>(encode(&self.name, e));
+        self.stmt(&self.inner.dc_auth.save, values)
+    }
+}
+
 #[async_trait]
 impl DcAuthStore for OrmAdapter {
     async fn save_dc_auth(&self, e: &DcAuth) -> Result<()> {
-        let values = row_values::<Entity, _>(encode(&self.name, e));
-        self.exec(&self.inner.dc_auth.save, values).await?;
+        self.run(self.save_dc_auth_statement(e)).await?;
         Ok(())
     }
 

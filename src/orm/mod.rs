@@ -36,6 +36,7 @@ mod peers;
 pub mod postgres;
 mod purge;
 mod references;
+mod records;
 mod sessions;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
@@ -386,9 +387,13 @@ impl OrmAdapter {
     }
 
     async fn exec(&self, sql: &str, values: Vec<Value>) -> Result<ExecResult> {
+        self.run(self.stmt(sql, values)).await
+    }
+
+    async fn run(&self, statement: Statement) -> Result<ExecResult> {
         self.inner
             .db
-            .execute_raw(self.stmt(sql, values))
+            .execute_raw(statement)
             .await
             .map_err(|e| self.err(e))
     }
@@ -548,6 +553,10 @@ impl Adapter for OrmAdapter {
 
     async fn purge_session(&self) -> Result<()> {
         self.purge().await
+    }
+
+    async fn save_session_records(&self, records: &crate::SessionRecords) -> Result<()> {
+        self.save_records(records).await
     }
 
     async fn close(&self) -> Result<()> {

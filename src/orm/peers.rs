@@ -7,10 +7,21 @@
 //! ascending id order so concurrent batches lock rows in one order. On a
 //! SQLite pool made by SeaORM's sqlx driver the batch takes the path of
 //! `sqlite_peers` instead.
+//!
+//! On PostgreSQL the lookups must keep their plan whatever the statistics
+//! say: with autovacuum off (or between its runs), `ANALYZE` taken while a
+//! session was small or absent makes the planner expect a handful of rows
+//! for that session, and it then walks every peer of a big session joined
+//! to every one of its usernames (minutes for 100,000 peers), or picks the
+//! phone index for a lookup by id. So there the session name is compared
+//! with `(SELECT $1)`, a value the planner cannot see (it estimates from
+//! the number of distinct sessions instead of one session's frequency),
+//! and a username is resolved in two single-table steps: the peer ids from
+//! the primary key of `mtgo_peer_usernames`, then each peer by the primary
+//! key of `mtgo_peers` (see [`OrmAdapter::peer_by_username_in_steps`]).
 
 use super::statement::{
-    StatementKind, delete_by, find_by, find_by_primary_key, insert, non_key_columns, primary_key,
-    slot, text,
+    StatementKind, delete_by, find_by, insert, non_key_columns, primary_key, slot, text,
 };
 use super::{OrmAdapter, is_transient};
 use crate::error::{Error, Result};
@@ -18,7 +29,7 @@ use crate::store::PeerStore;
 use crate::{ChannelKind, Peer, PeerType, normalize_phone, normalize_username};
 use async_trait::async_trait;
 use mtgo_storage_entity::{peer_usernames, peers};
-use sea_orm::sea_query::{Alias, Expr, Func, OnConflict};
+use sea_orm::sea_query::{Alias, Expr, Func, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IsolationLevel, Iterable,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement, TransactionTrait, Value,
@@ -32,6 +43,9 @@ pub(crate) const PEER_CHUNK: usize = 1_000;
 const USERNAME_CHUNK: usize = 4_000;
 /// Attempts of a batch that meets a deadlock or a busy database.
 const MAX_ATTEMPTS: u32 = 8;
+/// Reads of a username's peer ids before the stepwise lookup settles for
+/// what it found (each retry follows a write that moved the name meanwhile).
+const USERNAME_STEP_ATTEMPTS: u32 = 4;
 
 /// The statements of `mtgo_peers` and `mtgo_peer_usernames`, in one
 /// backend's dialect; the batch statements, one per chunk size, are built
@@ -39,10 +53,32 @@ const MAX_ATTEMPTS: u32 = 8;
 pub(super) struct Sql {
     get: String,
     by_username: String,
+    /// PostgreSQL: the `mtgo_peer_usernames` rows of a username (the first
+    /// step of [`OrmAdapter::peer_by_username_in_steps`]).
+    username_rows: Option<String>,
     by_phone: String,
     load_all: String,
     delete_peer: String,
     delete_usernames: String,
+}
+
+/// `column = ?`, or on PostgreSQL `column = (SELECT $n)`: the session name
+/// hidden from the planner (see the module docs).
+fn session_is<C: ColumnTrait>(backend: DbBackend, column: C) -> sea_orm::Condition {
+    let value = if backend == DbBackend::Postgres {
+        Expr::SubQuery(
+            None,
+            Box::new(
+                Query::select()
+                    .expr(super::statement::slot_expr())
+                    .take()
+                    .into(),
+            ),
+        )
+    } else {
+        super::statement::slot_expr()
+    };
+    sea_orm::Condition::all().add(sea_orm::sea_query::ExprTrait::eq(column.into_expr(), value))
 }
 
 impl Sql {
@@ -58,7 +94,10 @@ impl Sql {
         Self {
             get: text(
                 backend,
-                &find_by_primary_key::<peers::Entity>().into_query(),
+                &peers::Entity::find()
+                    .filter(session_is(backend, P::SessionName))
+                    .filter(P::Id.eq(slot()))
+                    .into_query(),
             ),
             by_username: text(
                 backend,
@@ -69,12 +108,22 @@ impl Sql {
                         .filter(Username::UsernameNormalized.eq(slot())),
                 ),
             ),
+            username_rows: (backend == DbBackend::Postgres).then(|| {
+                text(
+                    backend,
+                    &peer_usernames::Entity::find()
+                        .filter(session_is(backend, Username::SessionName))
+                        .filter(Username::UsernameNormalized.eq(slot()))
+                        .into_query(),
+                )
+            }),
             by_phone: text(
                 backend,
-                &newest_first(find_by::<peers::Entity>(&[
-                    P::SessionName,
-                    P::PhoneNormalized,
-                ])),
+                &newest_first(
+                    peers::Entity::find()
+                        .filter(session_is(backend, P::SessionName))
+                        .filter(P::PhoneNormalized.eq(slot())),
+                ),
             ),
             load_all: text(
                 backend,
@@ -341,6 +390,41 @@ impl OrmAdapter {
         txn.commit().await
     }
 
+    /// PostgreSQL's username lookup, in steps whose plans cannot flip: the
+    /// peer ids claiming `key` from the primary key of
+    /// `mtgo_peer_usernames`, then each of those peers by the primary key of
+    /// `mtgo_peers`; the newest (`last_updated`, then id) wins. A peer that
+    /// is gone or no longer claims `key` by the second step was moved by a
+    /// write in between: the ids are read again (a few times, then the
+    /// peers found are the answer).
+    async fn peer_by_username_in_steps(&self, rows_sql: &str, key: String) -> Result<Option<Peer>> {
+        let mut attempt = 1;
+        loop {
+            let rows = self
+                .all::<peer_usernames::Model>(
+                    rows_sql,
+                    vec![self.session_value(), key.clone().into()],
+                )
+                .await?;
+            let mut best: Option<Peer> = None;
+            let mut moved = false;
+            for row in rows {
+                match self.get_peer(row.peer_id).await? {
+                    Some(p) if p.normalized_usernames().contains(&key) => {
+                        if best.as_ref().is_none_or(|b| p.is_newer_than(b)) {
+                            best = Some(p);
+                        }
+                    }
+                    _ => moved = true,
+                }
+            }
+            if !moved || attempt == USERNAME_STEP_ATTEMPTS {
+                return Ok(best);
+            }
+            attempt += 1;
+        }
+    }
+
     async fn delete_peer_once(&self, id: i64) -> std::result::Result<(), DbErr> {
         let inner = &*self.inner;
         let txn = inner.db.begin().await?;
@@ -409,6 +493,9 @@ impl PeerStore for OrmAdapter {
         let key = normalize_username(username);
         if key.is_empty() {
             return Ok(None);
+        }
+        if let Some(rows_sql) = &self.inner.peers.username_rows {
+            return self.peer_by_username_in_steps(rows_sql, key).await;
         }
         self.one::<peers::Model>(
             &self.inner.peers.by_username,

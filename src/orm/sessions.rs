@@ -7,7 +7,7 @@ use crate::store::SessionStore;
 use crate::{AuthKey, Session};
 use async_trait::async_trait;
 use mtgo_storage_entity::sessions::{Column, Entity, Model};
-use sea_orm::{DbBackend, EntityTrait, QueryOrder, QuerySelect, QueryTrait};
+use sea_orm::{DbBackend, EntityTrait, QueryOrder, QuerySelect, QueryTrait, Statement};
 
 /// The statements of this table, in one backend's dialect.
 pub(super) struct Sql {
@@ -75,6 +75,14 @@ fn encode(session_name: &str, s: &Session) -> Model {
     }
 }
 
+impl OrmAdapter {
+    /// The upsert of the session record `s` under the handle's name.
+    pub(super) fn save_session_statement(&self, s: &Session) -> Statement {
+        let values = row_values::<Entity, _>(encode(&self.name, s));
+        self.stmt(&self.inner.sessions.save, values)
+    }
+}
+
 #[async_trait]
 impl SessionStore for OrmAdapter {
     async fn load_session(&self) -> Result<Option<Session>> {
@@ -85,8 +93,7 @@ impl SessionStore for OrmAdapter {
     }
 
     async fn save_session(&self, s: &Session) -> Result<()> {
-        let values = row_values::<Entity, _>(encode(&self.name, s));
-        self.exec(&self.inner.sessions.save, values).await?;
+        self.run(self.save_session_statement(s)).await?;
         Ok(())
     }
 

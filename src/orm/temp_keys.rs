@@ -82,6 +82,19 @@ fn decode(m: temp_auth_keys::Model) -> TempAuthKey {
 }
 
 impl OrmAdapter {
+    /// The upsert of the temporary key of `key.dc_id`.
+    pub(super) fn save_temp_auth_key_statement(&self, key: &TempAuthKey) -> Statement {
+        let row = temp_auth_keys::Model {
+            session_name: self.name.to_string(),
+            dc_id: key.dc_id,
+            auth_key: key.auth_key.as_bytes().to_vec(),
+            expires_at: key.expires_at,
+            perm_auth_key_id: key.perm_auth_key_id,
+        };
+        let values = row_values::<temp_auth_keys::Entity, _>(row);
+        self.stmt(&self.inner.temp_keys.save_key, values)
+    }
+
     async fn save_salts_once(
         &self,
         dc_id: i32,
@@ -124,15 +137,7 @@ impl OrmAdapter {
 #[async_trait]
 impl TempKeyStore for OrmAdapter {
     async fn save_temp_auth_key(&self, key: &TempAuthKey) -> Result<()> {
-        let row = temp_auth_keys::Model {
-            session_name: self.name.to_string(),
-            dc_id: key.dc_id,
-            auth_key: key.auth_key.as_bytes().to_vec(),
-            expires_at: key.expires_at,
-            perm_auth_key_id: key.perm_auth_key_id,
-        };
-        let values = row_values::<temp_auth_keys::Entity, _>(row);
-        self.exec(&self.inner.temp_keys.save_key, values).await?;
+        self.run(self.save_temp_auth_key_statement(key)).await?;
         Ok(())
     }
 

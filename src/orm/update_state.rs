@@ -14,7 +14,7 @@ use mtgo_storage_entity::{channel_state, durable_updates, update_dedup, update_s
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, TransactionTrait,
+    QueryTrait, Statement, TransactionTrait,
 };
 
 /// The statements of the four tables, in one backend's dialect.
@@ -145,6 +145,25 @@ fn decode_update(m: durable_updates::Model) -> DurableUpdate {
         created_at: m.created_at,
         attempts: u32::try_from(m.attempts.max(0)).unwrap_or(u32::MAX),
         last_error: m.last_error,
+    }
+}
+
+impl OrmAdapter {
+    /// The upsert of the durable update `u`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an id longer than the schema allows.
+    pub(super) fn enqueue_update_statement(&self, u: &DurableUpdate) -> Result<Statement> {
+        check_key("durable update id", &u.id)?;
+        let values = row_values::<durable_updates::Entity, _>(durable_updates::Model {
+            session_name: self.name.to_string(),
+            id: u.id.clone(),
+            payload: u.payload.clone(),
+            created_at: u.created_at,
+            attempts: i64::from(u.attempts),
+            last_error: u.last_error.clone(),
+        });
+        Ok(self.stmt(&self.inner.update_state.enqueue, values))
     }
 }
 
@@ -289,16 +308,7 @@ impl UpdateStateStore for OrmAdapter {
     }
 
     async fn enqueue_update(&self, u: &DurableUpdate) -> Result<()> {
-        check_key("durable update id", &u.id)?;
-        let values = row_values::<durable_updates::Entity, _>(durable_updates::Model {
-            session_name: self.name.to_string(),
-            id: u.id.clone(),
-            payload: u.payload.clone(),
-            created_at: u.created_at,
-            attempts: i64::from(u.attempts),
-            last_error: u.last_error.clone(),
-        });
-        self.exec(&self.inner.update_state.enqueue, values).await?;
+        self.run(self.enqueue_update_statement(u)?).await?;
         Ok(())
     }
 

@@ -1,5 +1,6 @@
 //! [`ConversationStore`]: one hash per conversation and an index set.
 
+use super::script_call::ScriptCall;
 use super::scripts::{LOAD_CONVERSATIONS, RESTORE_CONVERSATION, SAVE_CONVERSATION};
 use super::{RedisAdapter, keys, parse_num};
 use crate::error::{Error, Result};
@@ -34,6 +35,29 @@ fn parse_member(member: &str) -> Result<(i64, i64)> {
         })
 }
 
+impl RedisAdapter {
+    /// The [`RESTORE_CONVERSATION`] call writing `conversation` with its own
+    /// times.
+    pub(super) fn restore_call(&self, conversation: &Conversation) -> ScriptCall {
+        ScriptCall::default()
+            .key(self.keys.conversation_ids())
+            .key(
+                self.keys
+                    .conversation(conversation.chat_id, conversation.user_id),
+            )
+            .arg(conversation.created_at)
+            .arg(conversation.name.as_str())
+            .arg(conversation.step)
+            .arg(conversation.data.as_slice())
+            .arg(self.options.conversation_ttl_ms)
+            .arg(keys::conversation_member(
+                conversation.chat_id,
+                conversation.user_id,
+            ))
+            .arg(conversation.updated_at)
+    }
+}
+
 #[async_trait]
 impl ConversationStore for RedisAdapter {
     /// One Lua script: `HSETNX` keeps `created_at`, `HSET` writes the other
@@ -63,23 +87,9 @@ impl ConversationStore for RedisAdapter {
     /// One Lua script, as `save_conversation`, writing both times as given.
     async fn restore_conversation(&self, conversation: &Conversation) -> Result<()> {
         let mut conn = self.conn()?;
-        let _: i64 = RESTORE_CONVERSATION
-            .key(self.keys.conversation_ids())
-            .key(
-                self.keys
-                    .conversation(conversation.chat_id, conversation.user_id),
-            )
-            .arg(conversation.created_at)
-            .arg(conversation.name.as_str())
-            .arg(conversation.step)
-            .arg(conversation.data.as_slice())
-            .arg(self.options.conversation_ttl_ms)
-            .arg(keys::conversation_member(
-                conversation.chat_id,
-                conversation.user_id,
-            ))
-            .arg(conversation.updated_at)
-            .invoke_async(&mut conn)
+        let _: i64 = self
+            .restore_call(conversation)
+            .invoke(&RESTORE_CONVERSATION, &mut conn)
             .await?;
         Ok(())
     }

@@ -92,6 +92,8 @@ mod keys;
 mod lease;
 mod peers;
 mod references;
+mod records;
+mod script_call;
 mod scripts;
 mod session;
 mod temp_keys;
@@ -481,6 +483,10 @@ impl Adapter for RedisAdapter {
         )
         .await?;
         Ok(())
+    }
+
+    async fn save_session_records(&self, records: &crate::SessionRecords) -> Result<()> {
+        self.save_records(records).await
     }
 
     /// Marks the adapter and every handle sharing its connection closed:

@@ -246,11 +246,14 @@ return 0
 /// Writes a conversation with the times given: as [`SAVE_CONVERSATION`],
 /// with `ARGV[1]` its `created_at` and `ARGV[7]` its `updated_at`, both
 /// written whether or not the conversation exists.
-pub(crate) static RESTORE_CONVERSATION: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(concat!(
-        "#!lua",
-        touch_fn!(),
-        r#"
+pub(crate) static RESTORE_CONVERSATION: LazyLock<Script> =
+    LazyLock::new(|| Script::new(RESTORE_CONVERSATION_SRC));
+
+/// The source of [`RESTORE_CONVERSATION`], for `EVAL` in a transaction.
+pub(crate) const RESTORE_CONVERSATION_SRC: &str = concat!(
+    "#!lua",
+    touch_fn!(),
+    r#"
 local ttl = tonumber(ARGV[5])
 redis.call('HSET', KEYS[2], 'c', ARGV[1], 'n', ARGV[2], 's', ARGV[3], 'd', ARGV[4], 'u', ARGV[7])
 if ttl > 0 then
@@ -263,8 +266,7 @@ redis.call('SADD', KEYS[1], ARGV[6])
 touch(KEYS[1], created, ttl)
 return 0
 "#
-    ))
-});
+);
 
 /// Every conversation of the session as `{member, name, step, data,
 /// created_at, updated_at}`. `KEYS[1]` the conversation index set;
@@ -355,9 +357,11 @@ return out
 /// set, all scores 0, members ordered by bytes); `KEYS[2]` the update's
 /// hash; `ARGV`: order member, payload, created_at, attempts, `1` if there
 /// is a last error, the last error.
-pub(crate) static ENQUEUE_UPDATE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r#"#!lua
+pub(crate) static ENQUEUE_UPDATE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(ENQUEUE_UPDATE_SRC));
+
+/// The source of [`ENQUEUE_UPDATE`], for `EVAL` in a transaction.
+pub(crate) const ENQUEUE_UPDATE_SRC: &str = r#"#!lua
 local old = redis.call('HGET', KEYS[2], 'o')
 if old then
   redis.call('ZREM', KEYS[1], old)
@@ -369,9 +373,7 @@ if ARGV[5] == '1' then
 end
 redis.call('ZADD', KEYS[1], 0, ARGV[1])
 return 0
-"#,
-    )
-});
+"#;
 
 /// The first updates of the queue as `{id, payload, created_at, attempts,
 /// last_error or false}`. `KEYS[1]` the order index; `ARGV[1]` the key base;

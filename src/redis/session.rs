@@ -21,9 +21,7 @@ impl SessionStore for RedisAdapter {
 
     async fn save_session(&self, session: &Session) -> Result<()> {
         let mut conn = self.conn()?;
-        let mut session = session.clone();
-        session.name = self.name.clone();
-        let json = serde_json::to_vec(&session)?;
+        let json = self.session_json(session)?;
         // The name set is in another cluster slot: two single-key commands,
         // the name first, so a saved session is always listed.
         let _: () = conn
@@ -44,6 +42,13 @@ impl SessionStore for RedisAdapter {
 }
 
 impl RedisAdapter {
+    /// The stored JSON of `session`, under the handle's name.
+    pub(super) fn session_json(&self, session: &Session) -> Result<Vec<u8>> {
+        let mut session = session.clone();
+        session.name = self.name.clone();
+        Ok(serde_json::to_vec(&session)?)
+    }
+
     /// Names in the global set whose session key exists, sorted.
     pub(super) async fn list_session_names(&self) -> Result<Vec<String>> {
         let names_key = &keys::session_names(&self.options.prefix);

@@ -30,15 +30,20 @@ fn num(what: &'static str, text: &str) -> Result<i64> {
     })
 }
 
+/// The stored JSON of a temporary key (the DC id is the hash field).
+pub(super) fn temp_key_json(key: &TempAuthKey) -> Result<Vec<u8>> {
+    let stored = StoredKey {
+        k: key.auth_key.as_bytes().to_vec(),
+        e: key.expires_at.to_string(),
+        p: key.perm_auth_key_id.to_string(),
+    };
+    Ok(serde_json::to_vec(&stored)?)
+}
+
 #[async_trait]
 impl TempKeyStore for RedisAdapter {
     async fn save_temp_auth_key(&self, key: &TempAuthKey) -> Result<()> {
-        let stored = StoredKey {
-            k: key.auth_key.as_bytes().to_vec(),
-            e: key.expires_at.to_string(),
-            p: key.perm_auth_key_id.to_string(),
-        };
-        let json = serde_json::to_vec(&stored)?;
+        let json = temp_key_json(key)?;
         let mut conn = self.conn()?;
         let _: () = conn.hset(self.keys.temp_keys(), key.dc_id, json).await?;
         Ok(())

@@ -2,6 +2,7 @@
 //! as expiring strings with a sorted-set index, the durable queue as hashes
 //! with a byte-ordered sorted set.
 
+use super::script_call::ScriptCall;
 use super::scripts::{
     DELETE_UPDATE, ENQUEUE_UPDATE, INSERT_DEDUP, LOAD_DEDUP, LOAD_UPDATES, MARK_UPDATE_FAILED,
     PRUNE_DEDUP,
@@ -12,6 +13,25 @@ use crate::store::UpdateStateStore;
 use crate::types::{ChannelState, DedupKey, DurableUpdate, UpdateState};
 use ::redis::AsyncCommands;
 use async_trait::async_trait;
+
+impl RedisAdapter {
+    /// The [`ENQUEUE_UPDATE`] call writing `update`.
+    pub(super) fn enqueue_call(&self, update: &DurableUpdate) -> ScriptCall {
+        ScriptCall::default()
+            .key(self.keys.update_order())
+            .key(self.keys.update(&update.id))
+            .arg(keys::update_member(update.created_at, &update.id))
+            .arg(update.payload.as_slice())
+            .arg(update.created_at)
+            .arg(update.attempts)
+            .arg(if update.last_error.is_some() {
+                "1"
+            } else {
+                "0"
+            })
+            .arg(update.last_error.as_deref().unwrap_or_default())
+    }
+}
 
 #[async_trait]
 impl UpdateStateStore for RedisAdapter {
@@ -150,20 +170,9 @@ impl UpdateStateStore for RedisAdapter {
 
     async fn enqueue_update(&self, update: &DurableUpdate) -> Result<()> {
         let mut conn = self.conn()?;
-        let _: i64 = ENQUEUE_UPDATE
-            .key(self.keys.update_order())
-            .key(self.keys.update(&update.id))
-            .arg(keys::update_member(update.created_at, &update.id))
-            .arg(update.payload.as_slice())
-            .arg(update.created_at)
-            .arg(update.attempts)
-            .arg(if update.last_error.is_some() {
-                "1"
-            } else {
-                "0"
-            })
-            .arg(update.last_error.as_deref().unwrap_or_default())
-            .invoke_async(&mut conn)
+        let _: i64 = self
+            .enqueue_call(update)
+            .invoke(&ENQUEUE_UPDATE, &mut conn)
             .await?;
         Ok(())
     }

@@ -134,6 +134,9 @@ impl<A: Adapter> Adapter for Purging<A> {
     async fn purge_session(&self) -> Result<()> {
         self.inner.purge_session().await
     }
+    async fn save_session_records(&self, records: &mtgo_storage::SessionRecords) -> Result<()> {
+        self.inner.save_session_records(records).await
+    }
     async fn close(&self) -> Result<()> {
         self.inner.close().await
     }

@@ -5,8 +5,10 @@
 //!
 //! Every session named is read and decrypted first (a record that does not
 //! open stops the command before anything is written). Then, per session,
-//! each record not yet in the wanted form is replaced in one write, and the
-//! session is read back and checked: after `encrypt` and `rekey` through
+//! every record not yet in the wanted form is replaced, all in one
+//! [`Adapter::save_session_records`] (one transaction on SQL and MongoDB, one
+//! `MULTI`/`EXEC` on Redis: a crash or an error leaves the session as it
+//! was), and the session is read back and checked: after `encrypt` and `rekey` through
 //! a wrapper holding only the new key and refusing plaintext, after
 //! `decrypt` through the plain store. Records already in the wanted form are
 //! left alone, so a run that was interrupted is finished by running it
@@ -20,8 +22,10 @@ use crate::url;
 use keys::{KdfArgs, KeySources, NewKeySource};
 use mtgo_storage::encryption::{EncryptionConfig, PlaintextPolicy, envelope_key_id, is_envelope};
 use mtgo_storage::{
-    Adapter, Conversation, DcAuth, DurableUpdate, EncryptedAdapter, EncryptionKey, Keyring, Session,
+    Adapter, Conversation, DcAuth, DurableUpdate, EncryptedAdapter, EncryptionKey, Keyring,
+    Session, SessionRecords, TempAuthKey,
 };
+use std::collections::BTreeSet;
 use std::fmt;
 
 /// The largest durable queue read in one call.
@@ -174,6 +178,7 @@ fn keyring(keys: Vec<EncryptionKey>, missing: &str) -> Result<Keyring, CliError>
 struct Fields {
     session: Option<Session>,
     dc_auth: Vec<DcAuth>,
+    temp_keys: Vec<TempAuthKey>,
     conversations: Vec<Conversation>,
     queue: Vec<DurableUpdate>,
 }
@@ -183,6 +188,7 @@ struct Fields {
 struct Counts {
     auth_keys: usize,
     dc_auth: usize,
+    temp_keys: usize,
     conversations: usize,
     payloads: usize,
     unchanged: usize,
@@ -190,12 +196,13 @@ struct Counts {
 
 impl Counts {
     fn changed(&self) -> usize {
-        self.auth_keys + self.dc_auth + self.conversations + self.payloads
+        self.auth_keys + self.dc_auth + self.temp_keys + self.conversations + self.payloads
     }
 
     fn add(&mut self, o: Counts) {
         self.auth_keys += o.auth_keys;
         self.dc_auth += o.dc_auth;
+        self.temp_keys += o.temp_keys;
         self.conversations += o.conversations;
         self.payloads += o.payloads;
         self.unchanged += o.unchanged;
@@ -206,8 +213,13 @@ impl fmt::Display for Counts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "auth_key={} dc_auth={} conversations={} payloads={} (unchanged {})",
-            self.auth_keys, self.dc_auth, self.conversations, self.payloads, self.unchanged
+            "auth_key={} dc_auth={} conversations={} payloads={} temp_keys={} (unchanged {})",
+            self.auth_keys,
+            self.dc_auth,
+            self.conversations,
+            self.payloads,
+            self.temp_keys,
+            self.unchanged
         )
     }
 }
@@ -323,6 +335,17 @@ async fn load(store: &dyn Adapter, target: &Target) -> mtgo_storage::Result<Fiel
         Some(d) => d.load_all_dc_auth().await?,
         None => Vec::new(),
     };
+    let mut temp_keys = Vec::new();
+    if let Some(store) = store.temp_keys() {
+        // The store lists no DC ids: the production DCs, the session's, and
+        // every DC with an auth key.
+        let mut dc_ids: BTreeSet<i32> = (1..=5).collect();
+        dc_ids.extend(session.as_ref().map(|s| s.dc));
+        dc_ids.extend(dc_auth.iter().map(|e| e.dc_id));
+        for dc_id in dc_ids {
+            temp_keys.extend(store.load_temp_auth_key(dc_id).await?);
+        }
+    }
     let conversations = match store.conversations() {
         Some(c) if target.conversations => c.load_conversations().await?,
         _ => Vec::new(),
@@ -334,6 +357,7 @@ async fn load(store: &dyn Adapter, target: &Target) -> mtgo_storage::Result<Fiel
     Ok(Fields {
         session,
         dc_auth,
+        temp_keys,
         conversations,
         queue,
     })
@@ -342,12 +366,15 @@ async fn load(store: &dyn Adapter, target: &Target) -> mtgo_storage::Result<Fiel
 fn same(a: &Fields, b: &Fields) -> bool {
     a.session == b.session
         && a.dc_auth == b.dc_auth
+        && a.temp_keys == b.temp_keys
         && a.conversations == b.conversations
         && a.queue == b.queue
 }
 
 /// Writes through `to` the plaintext record of every field whose stored
-/// form `wants` a rewrite (`to` seals it, or stores it plain).
+/// form `wants` a rewrite (`to` seals it, or stores it plain), all in one
+/// [`Adapter::save_session_records`]: the session is rewritten whole or not
+/// at all.
 async fn rewrite(
     to: &dyn Adapter,
     raw: &Fields,
@@ -356,60 +383,47 @@ async fn rewrite(
     dry_run: bool,
 ) -> mtgo_storage::Result<Counts> {
     let mut counts = Counts::default();
+    let mut records = SessionRecords::default();
+    // Whether a field is rewritten, counted under `count` or as unchanged.
+    let mut unchanged = 0;
+    let mut pick = |stored: &[u8], count: &mut usize| {
+        let changed = wants(stored);
+        if changed {
+            *count += 1;
+        } else {
+            unchanged += 1;
+        }
+        changed
+    };
     if let (Some(stored), Some(session)) = (&raw.session, &plain.session)
         && let Some(key) = &stored.auth_key
+        && pick(key.as_bytes(), &mut counts.auth_keys)
     {
-        if wants(key.as_bytes()) {
-            counts.auth_keys += 1;
-            if !dry_run {
-                to.save_session(session).await?;
-            }
-        } else {
-            counts.unchanged += 1;
-        }
+        records.session = Some(session.clone());
     }
     for (stored, entry) in raw.dc_auth.iter().zip(&plain.dc_auth) {
-        if wants(stored.auth_key.as_bytes()) {
-            counts.dc_auth += 1;
-            if !dry_run {
-                require(to.dc_auth(), "save_dc_auth")?
-                    .save_dc_auth(entry)
-                    .await?;
-            }
-        } else {
-            counts.unchanged += 1;
+        if pick(stored.auth_key.as_bytes(), &mut counts.dc_auth) {
+            records.dc_auth.push(entry.clone());
+        }
+    }
+    for (stored, key) in raw.temp_keys.iter().zip(&plain.temp_keys) {
+        if pick(stored.auth_key.as_bytes(), &mut counts.temp_keys) {
+            records.temp_auth_keys.push(key.clone());
         }
     }
     for (stored, conversation) in raw.conversations.iter().zip(&plain.conversations) {
-        if wants(&stored.data) {
-            counts.conversations += 1;
-            if !dry_run {
-                require(to.conversations(), "restore_conversation")?
-                    .restore_conversation(conversation)
-                    .await?;
-            }
-        } else {
-            counts.unchanged += 1;
+        if pick(&stored.data, &mut counts.conversations) {
+            records.conversations.push(conversation.clone());
         }
     }
     for (stored, update) in raw.queue.iter().zip(&plain.queue) {
-        if wants(&stored.payload) {
-            counts.payloads += 1;
-            if !dry_run {
-                require(to.update_state(), "enqueue_update")?
-                    .enqueue_update(update)
-                    .await?;
-            }
-        } else {
-            counts.unchanged += 1;
+        if pick(&stored.payload, &mut counts.payloads) {
+            records.durable_updates.push(update.clone());
         }
     }
+    counts.unchanged = unchanged;
+    if !dry_run {
+        to.save_session_records(&records).await?;
+    }
     Ok(counts)
-}
-
-fn require<'a, S: ?Sized>(
-    store: Option<&'a S>,
-    operation: &'static str,
-) -> mtgo_storage::Result<&'a S> {
-    store.ok_or(mtgo_storage::Error::unsupported(operation, "target"))
 }
