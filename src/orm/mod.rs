@@ -35,8 +35,8 @@ mod peers;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod purge;
-mod references;
 mod records;
+mod references;
 mod sessions;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
