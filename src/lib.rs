@@ -24,8 +24,11 @@ mod normalize;
 pub mod observe;
 #[cfg(feature = "orm")]
 pub mod orm;
+mod peer_merge;
+mod prune;
 #[cfg(feature = "redis")]
 pub mod redis;
+mod references;
 #[cfg(feature = "sqlite")]
 pub mod session_file;
 mod session_records;
@@ -52,6 +55,8 @@ pub use memory::MemoryAdapter;
 pub use normalize::{normalize_phone, normalize_username};
 #[cfg(feature = "orm")]
 pub use orm::{DatabaseConnection, OrmAdapter};
+pub use prune::{PruneCounts, PrunePolicy, prune, spawn_dedup_pruning};
+pub use references::{PeerReference, ReferenceStore};
 pub use session_records::SessionRecords;
 pub use storage::{PeerCache, Storage};
 pub use store::{

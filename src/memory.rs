@@ -2,6 +2,7 @@
 
 use crate::error::Result;
 use crate::lease::{self, Lease, LeaseStore, unix_now_ms};
+use crate::references::{PeerReference, ReferenceStore, needs_no_reference};
 use crate::session_records::SessionRecords;
 use crate::store::{
     Adapter, ConversationStore, DcAuthStore, PeerStore, SessionStore, UpdateStateStore,
@@ -62,6 +63,8 @@ struct SessionData {
     lease: Option<Lease>,
     temp_keys: BTreeMap<i32, TempAuthKey>,
     salts: BTreeMap<i32, BTreeMap<i64, ServerSalt>>,
+    /// Reference messages: (peer, chat, message) to `seen_at`.
+    references: BTreeMap<(i64, i64, i32), i64>,
 }
 
 impl SessionData {
@@ -186,9 +189,14 @@ impl PeerStore for MemoryAdapter {
         if peers.is_empty() {
             return Ok(());
         }
+        // The last of each id, merged over the stored peer.
+        let last: HashMap<i64, usize> = peers.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
         self.write(|d| {
-            for peer in peers {
-                d.upsert_peer(peer.clone());
+            for (i, peer) in peers.iter().enumerate() {
+                if last.get(&peer.id) == Some(&i) {
+                    let saved = peer.merged_over(d.peers.get(&peer.id));
+                    d.upsert_peer(saved);
+                }
             }
         });
         Ok(())
@@ -438,6 +446,82 @@ impl UpdateStateStore for MemoryAdapter {
 
 #[crate::observe::observed]
 #[async_trait]
+impl ReferenceStore for MemoryAdapter {
+    async fn save_references(&self, references: &[PeerReference]) -> Result<()> {
+        self.ready()?;
+        self.write(|d| {
+            for r in references {
+                d.references
+                    .insert((r.peer_id, r.chat_id, r.message_id), r.seen_at);
+            }
+        });
+        Ok(())
+    }
+
+    async fn latest_reference(&self, peer_id: i64) -> Result<Option<PeerReference>> {
+        self.ready()?;
+        Ok(self.read(|d| {
+            let d = d?;
+            if needs_no_reference(d.peers.get(&peer_id)) {
+                return None;
+            }
+            d.references
+                .range((peer_id, i64::MIN, i32::MIN)..=(peer_id, i64::MAX, i32::MAX))
+                .map(
+                    |(&(peer_id, chat_id, message_id), &seen_at)| PeerReference {
+                        peer_id,
+                        chat_id,
+                        message_id,
+                        seen_at,
+                    },
+                )
+                .reduce(|best, r| if r.is_later_than(&best) { r } else { best })
+        }))
+    }
+
+    async fn delete_message_references(&self, chat_id: i64, message_ids: &[i32]) -> Result<u64> {
+        self.ready()?;
+        Ok(self.write(|d| {
+            let before = d.references.len();
+            d.references.retain(|&(_, chat, message), _| {
+                chat != chat_id || !message_ids.contains(&message)
+            });
+            (before - d.references.len()) as u64
+        }))
+    }
+
+    async fn delete_chat_references(&self, chat_id: i64) -> Result<u64> {
+        self.ready()?;
+        Ok(self.write(|d| {
+            let before = d.references.len();
+            d.references.retain(|&(_, chat, _), _| chat != chat_id);
+            (before - d.references.len()) as u64
+        }))
+    }
+
+    async fn load_references(&self) -> Result<Vec<PeerReference>> {
+        self.ready()?;
+        Ok(self.read(|d| {
+            d.map(|d| {
+                d.references
+                    .iter()
+                    .map(
+                        |(&(peer_id, chat_id, message_id), &seen_at)| PeerReference {
+                            peer_id,
+                            chat_id,
+                            message_id,
+                            seen_at,
+                        },
+                    )
+                    .collect()
+            })
+            .unwrap_or_default()
+        }))
+    }
+}
+
+#[crate::observe::observed]
+#[async_trait]
 impl LeaseStore for MemoryAdapter {
     async fn acquire_lease(&self, holder: &str, ttl: std::time::Duration) -> Result<bool> {
         self.ready()?;
@@ -597,6 +681,10 @@ impl Adapter for MemoryAdapter {
     }
 
     fn temp_keys(&self) -> Option<&dyn TempKeyStore> {
+        Some(self)
+    }
+
+    fn references(&self) -> Option<&dyn ReferenceStore> {
         Some(self)
     }
 

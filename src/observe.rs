@@ -192,6 +192,7 @@ impl Row for crate::ChannelState {}
 impl Row for crate::DedupKey {}
 impl Row for crate::DurableUpdate {}
 impl Row for crate::ServerSalt {}
+impl Row for crate::PeerReference {}
 
 thread_local! {
     /// Whether an operation polled inside the one being polled on this

@@ -13,6 +13,7 @@
 
 use crate::error::Result;
 use crate::lease::LeaseStore;
+use crate::references::ReferenceStore;
 use crate::session_records::SessionRecords;
 use crate::temp_keys::TempKeyStore;
 use crate::types::{
@@ -51,7 +52,9 @@ pub trait SessionStore: Send + Sync {
 #[async_trait]
 pub trait PeerStore: Send + Sync {
     /// Saves one peer, replacing every field of a stored peer with the same
-    /// id (usernames and phone included: old ones no longer resolve).
+    /// id (usernames and phone included: old ones no longer resolve), except
+    /// that a min peer saved over a full one is merged into it
+    /// ([`Peer::merged_over`]).
     ///
     /// # Errors
     /// [`crate::Error::Backend`] when the store fails.
@@ -61,7 +64,9 @@ pub trait PeerStore: Send + Sync {
 
     /// Saves many peers atomically: all of them or, on error, none. When an
     /// id appears more than once, the last one wins. An empty slice is
-    /// `Ok(())`.
+    /// `Ok(())`. A min peer ([`Peer::min`]) saved over a stored full one
+    /// keeps the stored access hash, phone and `is_self`
+    /// ([`Peer::merged_over`]); [`save_peer`](Self::save_peer) does the same.
     ///
     /// # Errors
     /// [`crate::Error::Backend`] when the store fails; nothing of the batch
@@ -77,6 +82,9 @@ pub trait PeerStore: Send + Sync {
     /// The peer with this username (main or additional), ignoring case and
     /// a leading `@`. When several peers claim it, the one with the greatest
     /// `last_updated` (then the greatest id) wins. `Ok(None)` if none.
+    /// A username is returned however long ago it was confirmed: the
+    /// peer's `last_updated` is that time (each save rewrites the usernames),
+    /// for the caller to decide whether to resolve it again.
     ///
     /// # Errors
     /// [`crate::Error::Backend`] when the store fails.
@@ -328,11 +336,17 @@ pub trait Adapter: SessionStore + PeerStore {
         None
     }
 
+    /// The store of reference messages (where min peers were seen), if the
+    /// backend has one.
+    fn references(&self) -> Option<&dyn ReferenceStore> {
+        None
+    }
+
     /// Removes everything stored under the handle's session name: the
     /// session, the peers with their usernames and phones, conversations,
     /// DC auth keys, update state, channel pts, dedup keys, the durable
     /// queue, and the stores added since (lease, temporary keys and server
-    /// salts). Other session names are untouched. On a backend with
+    /// salts, reference messages). Other session names are untouched. On a backend with
     /// transactions it is one transaction (all of it or nothing); purging
     /// a name with nothing stored is `Ok(())`. For logout: afterwards no
     /// auth key of the name is left in the store.
@@ -447,6 +461,9 @@ macro_rules! forward_stores {
             }
             fn temp_keys(&self) -> Option<&dyn TempKeyStore> {
                 (**self).temp_keys()
+            }
+            fn references(&self) -> Option<&dyn ReferenceStore> {
+                (**self).references()
             }
             async fn purge_session(&self) -> Result<()> {
                 (**self).purge_session().await

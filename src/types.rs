@@ -243,6 +243,9 @@ impl<'de> Deserialize<'de> for ChannelKind {
 /// [`Peer::is_bot_known`], [`Peer::is_self`] and [`Peer::channel_kind`]. Their
 /// defaults (`true`, `true`, `None`, `None`) are what a peer stored before they
 /// existed reads back as, and JSON leaves them out when they hold their default.
+///
+/// [`Peer::min`] marks a peer seen only as a Telegram `min` constructor; a
+/// store saves it over a stored full peer as [`Peer::merged_over`] says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Peer {
     /// Telegram id of the peer (as the client marks it).
@@ -291,6 +294,16 @@ pub struct Peer {
     /// The kind of a channel: `None` when unknown (and for users and chats).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel_kind: Option<ChannelKind>,
+    /// Whether the peer was seen only as a `min` constructor (Telegram's
+    /// `user.min` / `channel.min`: met in a group or a forwarded message,
+    /// its access hash usable only through the message it was seen in, and
+    /// its phone not reliable). Saved over a stored full peer (`min` false),
+    /// it keeps that peer's access hash and phone ([`Peer::merged_over`]);
+    /// a full peer saved over a min one replaces it. Defaults to `false`,
+    /// what every peer stored before the flag existed reads back as; JSON
+    /// leaves it out when `false`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub min: bool,
 }
 
 impl Default for Peer {
@@ -314,6 +327,7 @@ impl Default for Peer {
             is_bot_known: true,
             is_self: None,
             channel_kind: None,
+            min: false,
         }
     }
 }

@@ -21,9 +21,10 @@ const BEFORE: u32 = 9;
 /// The migrations this test is about.
 const GRAMMERS_MIGRATIONS: u32 = 2;
 /// The migrations after them (session leases, temporary keys and salts:
-/// new tables, see `schema_upgrade_lifecycle.rs`; the NO PAD key collation,
-/// see `schema_upgrade_nopad.rs`).
-const LATER_MIGRATIONS: u32 = 3;
+/// new tables, see `schema_upgrade_lifecycle.rs`; the peers' min flag and
+/// the reference messages, see `schema_upgrade_min_peers.rs`; the NO PAD key
+/// collation, see `schema_upgrade_nopad.rs`).
+const LATER_MIGRATIONS: u32 = 5;
 
 const SESSION: &str = "upgrade";
 

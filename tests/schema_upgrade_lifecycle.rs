@@ -6,9 +6,10 @@
 //! migrations go down and up again without touching the old rows.
 
 mod cli_support;
+mod old_schema;
 mod own_database;
 
-use cli_support::{assert_same, seed};
+use cli_support::{assert_same, seed, seed_except_peers, seed_peers};
 use mtgo_storage::orm::{Migrator, MigratorTrait, OrmAdapter};
 use mtgo_storage::{Adapter, MemoryAdapter, ServerSalt, TempAuthKey};
 use own_database::Db;
@@ -19,9 +20,10 @@ use std::time::Duration;
 const BEFORE: u32 = 11;
 /// Session leases; temporary keys and server salts.
 const LIFECYCLE_MIGRATIONS: u32 = 2;
-/// The migrations after them (the NO PAD key collation, see
-/// `schema_upgrade_nopad.rs`).
-const LATER_MIGRATIONS: u32 = 1;
+/// The migrations after them (the peers' min flag and the reference
+/// messages, see `schema_upgrade_min_peers.rs`; the NO PAD key collation,
+/// see `schema_upgrade_nopad.rs`).
+const LATER_MIGRATIONS: u32 = 3;
 
 const SESSION: &str = "upgrade";
 
@@ -75,19 +77,27 @@ async fn upgrade(backend: &str) {
         "update this test's LATER_MIGRATIONS"
     );
     let old = db.migrate(Some(BEFORE)).await.with_session(SESSION);
-    seed(&old).await;
+    // The peers with the columns of their schema then (the adapter writes
+    // the later ones).
+    seed_except_peers(&old).await;
+    old_schema::insert_peers_before_min(old.connection(), SESSION, &seed_peers()).await;
     let oracle = MemoryAdapter::new().with_session(SESSION);
     seed(&oracle).await;
     let before = tables(&db).await;
     assert_eq!(before.len(), 9, "{before:?}");
 
     let conn: DatabaseConnection = old.connection().clone();
-    Migrator::up(&conn, None).await.expect("migrate up");
+    Migrator::up(&conn, Some(LIFECYCLE_MIGRATIONS))
+        .await
+        .expect("migrate up");
     let after = tables(&db).await;
     for table in &before {
         assert!(after.contains(table), "{} changed", table.0);
     }
     assert_eq!(after.len(), 12, "{after:?}");
+    Migrator::up(&conn, None)
+        .await
+        .expect("migrate up the rest");
     let adapter = OrmAdapter::open_existing(&db.url())
         .await
         .expect("open at the current schema")

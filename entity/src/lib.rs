@@ -13,6 +13,7 @@ pub mod channel_state;
 pub mod conversations;
 pub mod dc_auth;
 pub mod durable_updates;
+pub mod peer_references;
 pub mod peer_usernames;
 pub mod peers;
 pub mod server_salts;
@@ -28,6 +29,7 @@ pub mod prelude {
     pub use crate::conversations::Entity as Conversations;
     pub use crate::dc_auth::Entity as DcAuth;
     pub use crate::durable_updates::Entity as DurableUpdates;
+    pub use crate::peer_references::Entity as PeerReferences;
     pub use crate::peer_usernames::Entity as PeerUsernames;
     pub use crate::peers::Entity as Peers;
     pub use crate::server_salts::Entity as ServerSalts;

@@ -44,6 +44,9 @@ pub struct Model {
     pub is_self: Option<bool>,
     /// Channel kind: 1 broadcast, 2 megagroup, 3 gigagroup, 4 community; NULL when unknown.
     pub channel_kind: Option<i32>,
+    /// Whether the peer was seen only as a `min` constructor (false for
+    /// every row written before the column existed).
+    pub is_min: bool,
 }
 
 /// A peer has many usernames.

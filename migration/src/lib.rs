@@ -33,6 +33,8 @@ mod m20261202_000001_peer_unknowns;
 mod m20261202_000002_dc_auth_ipv6;
 mod m20261202_000003_create_session_leases;
 mod m20261202_000004_create_temp_keys_and_salts;
+mod m20261203_100001_peer_min;
+mod m20261203_100002_create_peer_references;
 mod m20261203_200001_nopad_key_collation;
 
 /// The migrator that creates the mtgo-storage schema.
@@ -55,6 +57,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000002_dc_auth_ipv6::Migration),
             Box::new(m20261202_000003_create_session_leases::Migration),
             Box::new(m20261202_000004_create_temp_keys_and_salts::Migration),
+            Box::new(m20261203_100001_peer_min::Migration),
+            Box::new(m20261203_100002_create_peer_references::Migration),
             Box::new(m20261203_200001_nopad_key_collation::Migration),
         ]
     }

@@ -30,7 +30,7 @@ const NO_PAD: [&str; 2] = ["utf8mb4_nopad_bin", "utf8mb4_0900_bin"];
 const PAD_SPACE: &str = "utf8mb4_bin";
 
 /// Every key column: `(table, columns)`, each `VARCHAR(255) NOT NULL`.
-const KEY_COLUMNS: [(&str, &[&str]); 12] = [
+const KEY_COLUMNS: [(&str, &[&str]); 13] = [
     ("mtgo_sessions", &["session_name"]),
     ("mtgo_peers", &["session_name"]),
     (
@@ -46,6 +46,7 @@ const KEY_COLUMNS: [(&str, &[&str]); 12] = [
     ("mtgo_session_leases", &["session_name", "holder"]),
     ("mtgo_temp_auth_keys", &["session_name"]),
     ("mtgo_server_salts", &["session_name"]),
+    ("mtgo_peer_references", &["session_name"]),
 ];
 
 /// The first collation of [`NO_PAD`] the server has.

@@ -279,13 +279,25 @@ impl<A: Adapter> SessionStore for CachedAdapter<A> {
     }
 }
 
+/// Finishes a write the inner adapter acknowledged. A batch holding a min
+/// peer is not installed: the inner store may have merged it over its
+/// stored peer ([`Peer::merged_over`]), so the written slots and keys are
+/// dropped and the next read asks the inner adapter.
+fn commit_unless_min(write: super::write::PendingWrite<'_>, peers: &[Peer]) {
+    if peers.iter().any(|p| p.min) {
+        drop(write);
+    } else {
+        write.commit();
+    }
+}
+
 #[crate::observe::observed]
 #[async_trait]
 impl<A: Adapter> PeerStore for CachedAdapter<A> {
     async fn save_peer(&self, peer: &Peer) -> Result<()> {
         let write = self.cache.begin_save(std::slice::from_ref(peer));
         self.inner.save_peer(peer).await?;
-        write.commit();
+        commit_unless_min(write, std::slice::from_ref(peer));
         Ok(())
     }
 
@@ -295,7 +307,7 @@ impl<A: Adapter> PeerStore for CachedAdapter<A> {
         }
         let write = self.cache.begin_save(peers);
         self.inner.save_peers(peers).await?;
-        write.commit();
+        commit_unless_min(write, peers);
         Ok(())
     }
 
@@ -365,6 +377,12 @@ impl<A: Adapter> Adapter for CachedAdapter<A> {
 
     fn update_state(&self) -> Option<&dyn UpdateStateStore> {
         self.inner.update_state()
+    }
+
+    /// The inner adapter's reference store: references hold no peer data
+    /// and no secret.
+    fn references(&self) -> Option<&dyn crate::ReferenceStore> {
+        self.inner.references()
     }
 
     fn lease(&self) -> Option<&dyn crate::LeaseStore> {

@@ -25,6 +25,7 @@ pub(crate) struct Record {
     is_bot: bool,
     access_hash_known: bool,
     is_bot_known: bool,
+    min: bool,
 }
 
 /// The fixed texts before the additional usernames.
@@ -110,6 +111,7 @@ impl Record {
             is_bot: peer.is_bot,
             access_hash_known: peer.access_hash_known,
             is_bot_known: peer.is_bot_known,
+            min: peer.min,
         }
     }
 
@@ -155,6 +157,7 @@ impl Record {
             is_bot_known: self.is_bot_known,
             is_self: self.is_self,
             channel_kind: self.channel_kind,
+            min: self.min,
         }
     }
 }

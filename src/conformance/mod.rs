@@ -29,8 +29,11 @@ pub mod fixtures;
 mod hostile;
 mod isolation;
 mod lease;
+mod min_peers;
 mod peers;
+mod prune;
 mod purge;
+mod references;
 mod session;
 mod session_records;
 mod temp_keys;
@@ -46,8 +49,11 @@ pub use env::{
 pub use hostile::*;
 pub use isolation::*;
 pub use lease::*;
+pub use min_peers::*;
 pub use peers::*;
+pub use prune::*;
 pub use purge::*;
+pub use references::*;
 pub use session::*;
 pub use session_records::*;
 pub use temp_keys::*;
@@ -120,6 +126,10 @@ macro_rules! conformance_tests {
             temp_keys_pruned_when_expired,
             values_beyond_the_limits_are_refused,
             closed_store_refuses_every_call,
+            references_latest_and_deletes,
+            full_peer_clears_the_reference_need,
+            prune_removes_old_records_and_counts,
+            dedup_keys_pruned_on_a_schedule,
         );
     };
     ($factory:expr, core) => {
@@ -134,6 +144,11 @@ macro_rules! conformance_tests {
             save_peer_round_trips_every_field,
             save_peer_replaces_every_field,
             peer_unknown_fields_round_trip,
+            min_peer_over_full_keeps_hash_and_phone,
+            full_peer_over_min_replaces_it,
+            stale_username_is_returned_with_its_time,
+            min_peers_in_a_batch_of_several_chunks,
+            concurrent_min_and_full_saves_keep_the_full_hash,
             username_lookup_ignores_case_and_at,
             username_lookup_finds_additional_usernames,
             username_lookup_is_exact_after_normalizing,

@@ -25,6 +25,7 @@ struct Contents {
     lease_holder: Option<String>,
     temp_keys: Vec<Option<TempAuthKey>>,
     salts: Vec<Vec<ServerSalt>>,
+    references: Vec<crate::PeerReference>,
 }
 
 /// What a name with nothing stored reads back.
@@ -70,6 +71,10 @@ async fn contents(a: &dyn Adapter) -> Contents {
             temp.load_server_salts(1).await.unwrap(),
             temp.load_server_salts(2).await.unwrap(),
         ],
+        references: store(a.references(), "references")
+            .load_references()
+            .await
+            .unwrap(),
     }
 }
 
@@ -166,12 +171,21 @@ async fn fill(a: &dyn Adapter, seed: u8) {
         .await
         .unwrap();
     }
+    store(a.references(), "references")
+        .save_references(&[crate::PeerReference {
+            peer_id: i64::from(seed) * 10 + 1,
+            chat_id: -100_123,
+            message_id: i32::from(seed),
+            seen_at: 5,
+        }])
+        .await
+        .unwrap();
 }
 
 /// `purge_session` leaves nothing of the session name (session, peers and
 /// their usernames and phones, conversations, DC auth keys, update state,
 /// channel pts, dedup keys, durable queue, lease, temporary keys and server
-/// salts; the name is no longer listed),
+/// salts, reference messages; the name is no longer listed),
 /// leaves another name's data exactly as it was, and purging again or
 /// purging a name with nothing stored is `Ok(())`; the bridge's purge also
 /// forgets the session it holds in memory.

@@ -569,6 +569,12 @@ impl<A: Adapter> Adapter for EncryptedAdapter<A> {
         self.inner.lease()
     }
 
+    /// The inner adapter's reference store: references hold no peer data
+    /// and no secret.
+    fn references(&self) -> Option<&dyn crate::ReferenceStore> {
+        self.inner.references()
+    }
+
     /// Temporary auth keys sealed like the DC keys; server salts as they
     /// are.
     fn temp_keys(&self) -> Option<&dyn crate::TempKeyStore> {

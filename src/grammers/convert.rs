@@ -66,8 +66,10 @@ pub(crate) fn info_id(info: &PeerInfo) -> Result<i64> {
 pub(crate) fn merge_info(peer: &mut Peer, info: &PeerInfo) {
     let auth = info.auth();
     if let Some(auth) = auth {
+        // grammers hands over only hashes it can use: the peer is full now.
         peer.access_hash = auth.hash();
         peer.access_hash_known = true;
+        peer.min = false;
     }
     match *info {
         PeerInfo::User { bot, is_self, .. } => {
@@ -116,9 +118,9 @@ pub(crate) fn new_peer(id: i64, info: &PeerInfo, now: i64) -> Peer {
 pub(crate) fn peer_info(peer: &Peer, self_user_id: i64) -> Option<PeerInfo> {
     let id = PeerId::from_bot_api_dialog_id(peer.id)?;
     let bare = id.bare_id()?;
-    let auth = peer
-        .access_hash_known
-        .then(|| PeerAuth::from_hash(peer.access_hash));
+    // A min peer's hash works only through the message it was seen in,
+    // which grammers cannot express: to grammers its auth is unknown.
+    let auth = (peer.access_hash_known && !peer.min).then(|| PeerAuth::from_hash(peer.access_hash));
     match (id.kind(), peer.peer_type) {
         (PeerKind::User, PeerType::User) => Some(PeerInfo::User {
             id: bare,

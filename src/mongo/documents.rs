@@ -229,6 +229,7 @@ pub(crate) fn peer_doc(name: &str, p: &Peer) -> Document {
         "is_bot_known": p.is_bot_known,
         "is_self": p.is_self,
         "channel_kind": p.channel_kind.map(ChannelKind::as_i32),
+        "min": p.min,
         "username_keys": p.normalized_usernames(),
         "phone_key": p.normalized_phone(),
     }
@@ -257,6 +258,7 @@ pub(crate) fn peer_from(doc: &Document) -> Result<Peer> {
             .opt_i32("channel_kind")?
             .map(ChannelKind::try_from)
             .transpose()?,
+        min: r.opt_bool("min")?.unwrap_or(false),
     })
 }
 

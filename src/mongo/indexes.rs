@@ -26,6 +26,7 @@ pub(crate) struct Collections {
     pub(crate) session_leases: Collection<Document>,
     pub(crate) temp_auth_keys: Collection<Document>,
     pub(crate) server_salts: Collection<Document>,
+    pub(crate) peer_references: Collection<Document>,
 }
 
 impl Collections {
@@ -42,12 +43,14 @@ impl Collections {
             session_leases: db.collection("session_leases"),
             temp_auth_keys: db.collection("temp_auth_keys"),
             server_salts: db.collection("server_salts"),
+            peer_references: db.collection("peer_references"),
         }
     }
 
     /// Every collection, in the order a purge deletes from them.
-    pub(crate) fn all(&self) -> [&Collection<Document>; 11] {
+    pub(crate) fn all(&self) -> [&Collection<Document>; 12] {
         [
+            &self.peer_references,
             &self.session_leases,
             &self.temp_auth_keys,
             &self.server_salts,
@@ -116,6 +119,18 @@ impl Collections {
         for coll in [&self.temp_auth_keys, &self.server_salts] {
             unique(coll, "session_dc_unique", doc! { SESSION: 1, "dc_id": 1 }).await?;
         }
+        self.peer_references
+            .create_indexes([
+                unique_model(
+                    super::references::REFERENCES_UNIQUE,
+                    doc! { SESSION: 1, "peer_id": 1, "chat_id": 1, "message_id": 1 },
+                ),
+                model(
+                    "session_chat_message",
+                    doc! { SESSION: 1, "chat_id": 1, "message_id": 1 },
+                ),
+            ])
+            .await?;
         Ok(())
     }
 }

@@ -67,6 +67,7 @@ mod lease;
 mod peers;
 mod purge;
 mod records;
+mod references;
 mod session;
 mod temp_keys;
 mod transaction;
@@ -389,6 +390,10 @@ impl Adapter for MongoAdapter {
     }
 
     fn temp_keys(&self) -> Option<&dyn crate::TempKeyStore> {
+        Some(self)
+    }
+
+    fn references(&self) -> Option<&dyn crate::ReferenceStore> {
         Some(self)
     }
 

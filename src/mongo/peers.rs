@@ -118,13 +118,45 @@ impl MongoAdapter {
     /// dropping the session aborts its transaction, so nothing of it is
     /// written.
     async fn save_batch(&self, peers: &[&Peer]) -> Result<()> {
-        let chunks = self.chunks(peers)?;
+        // Min peers are merged over what the transaction reads (again on
+        // each attempt); a batch without any is built once.
+        let has_min = peers.iter().any(|p| p.min);
+        let mut chunks = if has_min {
+            Vec::new()
+        } else {
+            self.chunks(peers)?
+        };
         let mut retry = Retry::start(self.retry_deadline);
         let mut session = self.client().start_session().await?;
         // The conflict of the previous attempt, reported if a retry is cut off.
         let mut last: Option<(Conflict, BoxError)> = None;
         loop {
             session.start_transaction().await?;
+            if has_min {
+                let merged = match self.merge_stored(&mut session, peers).await {
+                    Ok(merged) => merged,
+                    Err(e) => {
+                        let _ = session.abort_transaction().await;
+                        return Err(e);
+                    }
+                };
+                match merged {
+                    Ok(merged) => {
+                        chunks = self.chunks(&merged.iter().collect::<Vec<_>>())?;
+                    }
+                    Err(e) => {
+                        let _ = session.abort_transaction().await;
+                        let Some(conflict) = conflict_of(&e, PEERS_UNIQUE) else {
+                            return Err(e.into());
+                        };
+                        if !retry.backoff().await {
+                            return Err(retry.give_up(conflict, e));
+                        }
+                        last = Some((conflict, e.into()));
+                        continue;
+                    }
+                }
+            }
             let run = self.run_chunks(&mut session, &chunks);
             let ran = match (retry.time_left(), last.take()) {
                 (Some(left), Some((conflict, previous))) => {
@@ -169,6 +201,43 @@ impl MongoAdapter {
                 }
             }
         }
+    }
+
+    /// The batch with each min peer merged over the stored peer of its id
+    /// ([`Peer::merged_over`]), read inside the session's transaction: a
+    /// concurrent writer of those peers makes the commit fail with a write
+    /// conflict, and the batch is read and merged again. The outer error is
+    /// a stored document that does not decode; the inner one the driver's.
+    async fn merge_stored(
+        &self,
+        session: &mut ClientSession,
+        peers: &[&Peer],
+    ) -> Result<std::result::Result<Vec<Peer>, mongodb::error::Error>> {
+        let min_ids: Vec<i64> = peers.iter().filter(|p| p.min).map(|p| p.id).collect();
+        let coll = &self.colls()?.peers;
+        let mut found: Vec<Document> = Vec::with_capacity(min_ids.len());
+        let read = async {
+            let mut cursor = coll
+                .find(doc! { SESSION: &self.name, "id": { "$in": &min_ids } })
+                .session(&mut *session)
+                .await?;
+            while let Some(doc) = cursor.next(&mut *session).await.transpose()? {
+                found.push(doc);
+            }
+            Ok::<(), mongodb::error::Error>(())
+        };
+        if let Err(e) = read.await {
+            return Ok(Err(e));
+        }
+        let mut stored: HashMap<i64, Peer> = HashMap::with_capacity(found.len());
+        for doc in &found {
+            let peer = peer_from(doc)?;
+            stored.insert(peer.id, peer);
+        }
+        Ok(Ok(peers
+            .iter()
+            .map(|p| p.merged_over(stored.get(&p.id)))
+            .collect()))
     }
 
     async fn find_newest(&self, filter: Document) -> Result<Option<Peer>> {
@@ -251,6 +320,10 @@ impl PeerStore for MongoAdapter {
     /// One upsert, retried when it races another writer of the same new peer.
     async fn save_peer(&self, peer: &Peer) -> Result<()> {
         crate::limits::check_peer(peer)?;
+        if peer.min {
+            // Merged over the stored peer inside a transaction.
+            return self.save_batch(&[peer]).await;
+        }
         let coll = &self.colls()?.peers;
         let replacement = peer_doc(&self.name, peer);
         self.retry_write(PEERS_UNIQUE, || {

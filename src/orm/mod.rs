@@ -36,6 +36,7 @@ mod peers;
 pub mod postgres;
 mod purge;
 mod records;
+mod references;
 mod sessions;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
@@ -98,6 +99,7 @@ struct Inner {
     update_state: update_state::Sql,
     lease: lease::Sql,
     temp_keys: temp_keys::Sql,
+    references: references::Sql,
     purge: purge::Sql,
     /// Statements whose text depends on a row count or a limit.
     texts: TextsByCount,
@@ -205,6 +207,7 @@ impl OrmAdapter {
                 update_state: update_state::Sql::new(backend),
                 lease: lease::Sql::new(backend),
                 temp_keys: temp_keys::Sql::new(backend),
+                references: references::Sql::new(backend),
                 purge: purge::Sql::new(backend),
                 texts: TextsByCount::default(),
                 closed: std::sync::atomic::AtomicBool::new(false),
@@ -587,6 +590,10 @@ impl Adapter for OrmAdapter {
     }
 
     fn temp_keys(&self) -> Option<&dyn crate::TempKeyStore> {
+        Some(self)
+    }
+
+    fn references(&self) -> Option<&dyn crate::ReferenceStore> {
         Some(self)
     }
 

@@ -21,7 +21,7 @@
 //! key of `mtgo_peers` (see [`OrmAdapter::peer_by_username_in_steps`]).
 
 use super::statement::{
-    StatementKind, delete_by, find_by, insert, non_key_columns, primary_key, slot, text, upsert,
+    StatementKind, delete_by, find_by, insert, non_key_columns, primary_key, slot, text,
 };
 use super::{OrmAdapter, is_transient};
 use crate::error::{Error, Result};
@@ -29,7 +29,7 @@ use crate::store::PeerStore;
 use crate::{ChannelKind, Peer, PeerType, normalize_phone, normalize_username};
 use async_trait::async_trait;
 use mtgo_storage_entity::{peer_usernames, peers};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{Alias, Expr, Func, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IsolationLevel, Iterable,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement, TransactionTrait, Value,
@@ -37,7 +37,7 @@ use sea_orm::{
 use std::borrow::Cow;
 use std::time::Duration;
 
-/// Peers per upsert statement: 18 columns x 1,000 = 18,000 parameters.
+/// Peers per upsert statement: 19 columns x 1,000 = 19,000 parameters.
 pub(crate) const PEER_CHUNK: usize = 1_000;
 /// Usernames per insert statement: 3 columns x 4,000 = 12,000 parameters.
 const USERNAME_CHUNK: usize = 4_000;
@@ -143,12 +143,52 @@ impl Sql {
     }
 }
 
-/// The upsert of `rows` peers (every column but the key is replaced).
+/// The columns a min peer saved over a stored full one does not replace
+/// (what [`Peer::merged_over`] keeps), `is_min` last: MySQL assigns the
+/// `ON DUPLICATE KEY UPDATE` list left to right, so every other assignment
+/// must still read the stored `is_min`.
+const KEPT_OVER_MIN: [peers::Column; 6] = [
+    peers::Column::AccessHash,
+    peers::Column::AccessHashKnown,
+    peers::Column::PhoneNumber,
+    peers::Column::PhoneNormalized,
+    peers::Column::IsSelf,
+    peers::Column::IsMin,
+];
+
+/// The upsert of `rows` peers: every column but the key is replaced, except
+/// that a min peer over a stored full one keeps the stored
+/// [`KEPT_OVER_MIN`] (`CASE WHEN <new is_min> AND NOT <stored is_min> THEN
+/// <stored> ELSE <new> END`), as [`Peer::merged_over`] does.
 pub(super) fn upsert_peers(backend: DbBackend, rows: usize) -> String {
-    text(
-        backend,
-        &upsert::<peers::Entity>(rows, &non_key_columns::<peers::Entity>()),
-    )
+    use sea_orm::IdenStatic;
+    use sea_orm::sea_query::ExprTrait;
+    let kept = |c: &peers::Column| KEPT_OVER_MIN.iter().any(|k| k.as_str() == c.as_str());
+    let replaced: Vec<peers::Column> = non_key_columns::<peers::Entity>()
+        .into_iter()
+        .filter(|c| !kept(c))
+        .collect();
+    let mut stmt = insert::<peers::Entity>(rows);
+    // The row the insert proposed: `excluded.c`, or `VALUES(c)` on MySQL.
+    let new = |c: peers::Column| -> Expr {
+        if backend == DbBackend::MySql {
+            Func::cust("VALUES").arg(Expr::col(c)).into()
+        } else {
+            Expr::col((Alias::new("excluded"), c))
+        }
+    };
+    let stored = |c: peers::Column| Expr::col((peers::Entity, c));
+    let min_over_full = new(peers::Column::IsMin).and(stored(peers::Column::IsMin).not());
+    let mut on_conflict = OnConflict::columns(primary_key::<peers::Entity>());
+    on_conflict.update_columns(replaced);
+    for c in KEPT_OVER_MIN {
+        on_conflict.value(
+            c,
+            Expr::case(min_over_full.clone(), stored(c)).finally(new(c)),
+        );
+    }
+    stmt.on_conflict(on_conflict);
+    text(backend, &stmt)
 }
 
 /// The delete of the usernames of `rows` peers of one session.
@@ -210,6 +250,7 @@ pub(super) fn write_peer(p: &Peer, out: &mut impl PeerRow) {
             C::IsBotKnown => out.boolean(p.is_bot_known),
             C::IsSelf => out.opt_boolean(p.is_self),
             C::ChannelKind => out.opt_int(p.channel_kind.map(ChannelKind::as_i32)),
+            C::IsMin => out.boolean(p.min),
         }
     }
 }
@@ -267,6 +308,7 @@ fn decode(m: peers::Model) -> Result<Peer> {
         is_bot_known: m.is_bot_known,
         is_self: m.is_self,
         channel_kind: m.channel_kind.map(ChannelKind::try_from).transpose()?,
+        min: m.is_min,
     })
 }
 

@@ -37,6 +37,10 @@ impl Sql {
                 by_session::<session_leases::Entity>(backend, session_leases::Column::SessionName),
                 by_session::<temp_auth_keys::Entity>(backend, temp_auth_keys::Column::SessionName),
                 by_session::<server_salts::Entity>(backend, server_salts::Column::SessionName),
+                by_session::<peer_references::Entity>(
+                    backend,
+                    peer_references::Column::SessionName,
+                ),
                 by_session::<sessions::Entity>(backend, sessions::Column::SessionName),
             ],
         }

@@ -229,6 +229,10 @@ pub(crate) enum StatementKind {
     LoadUpdates,
     /// `save_server_salts`: the insert of a DC's salts.
     InsertSalts,
+    /// `save_references`: the upsert of a chunk of references.
+    UpsertReferences,
+    /// `delete_message_references`: the delete of a chunk of messages.
+    DeleteReferenceMessages,
 }
 
 /// Statement texts by kind and row count (or limit), each built once.

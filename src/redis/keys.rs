@@ -57,6 +57,12 @@ impl Keys {
         self.key("peers")
     }
 
+    /// The flag a `save_peers` batch holding min peers sets when a stored
+    /// peer changed since it was read (see `SAVE_GUARDED_PEERS_SRC`).
+    pub(crate) fn peer_save_abort(&self) -> String {
+        self.key("peers:abort")
+    }
+
     pub(crate) fn peer(&self, id: i64) -> String {
         self.key(&peer_suffix(id))
     }

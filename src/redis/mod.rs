@@ -92,6 +92,7 @@ mod keys;
 mod lease;
 mod peers;
 mod records;
+mod references;
 mod script_call;
 mod scripts;
 mod session;
@@ -460,6 +461,10 @@ impl Adapter for RedisAdapter {
     }
 
     fn temp_keys(&self) -> Option<&dyn crate::TempKeyStore> {
+        Some(self)
+    }
+
+    fn references(&self) -> Option<&dyn crate::ReferenceStore> {
         Some(self)
     }
 

@@ -1,14 +1,19 @@
 //! [`PeerStore`]: peers as hashes, with id, username and phone index sets
 //! maintained by the Lua scripts of [`super::scripts`].
 
-use super::scripts::{DELETE_PEER, LOAD_PEERS, LOOKUP, SAVE_PEERS, SAVE_PEERS_SRC};
-use super::{PEER_CHUNK, RedisAdapter, corrupt_json, keys};
-use crate::error::Result;
+use super::scripts::{
+    DELETE_PEER, LOAD_PEERS, LOOKUP, SAVE_GUARDED_PEERS, SAVE_GUARDED_PEERS_SRC, SAVE_PEERS,
+    SAVE_PEERS_SRC,
+};
+use super::{BACKEND, PEER_CHUNK, RedisAdapter, corrupt_json, keys};
+use crate::error::{Error, Result};
 use crate::store::PeerStore;
 use crate::types::Peer;
 use crate::{normalize_phone, normalize_username};
 use ::redis::AsyncCommands;
 use async_trait::async_trait;
+use std::collections::HashMap;
+use std::time::Duration;
 
 /// The script arguments of one peer: id, JSON, JSON array of index
 /// suffixes, their count, the suffixes.
@@ -34,7 +39,120 @@ fn decode_peer(raw: &[u8]) -> Result<Peer> {
     serde_json::from_slice(raw).map_err(|e| corrupt_json("peer", &e))
 }
 
+/// Attempts of a batch holding min peers whose stored peers keep changing
+/// under it.
+const GUARDED_ATTEMPTS: u32 = 16;
+
+/// The last peer of each id, in ascending id order.
+fn last_per_id(peers: &[Peer]) -> Vec<&Peer> {
+    let mut last: HashMap<i64, &Peer> = HashMap::with_capacity(peers.len());
+    for peer in peers {
+        last.insert(peer.id, peer);
+    }
+    let mut out: Vec<&Peer> = last.into_values().collect();
+    out.sort_unstable_by_key(|p| p.id);
+    out
+}
+
 impl RedisAdapter {
+    /// `save_peers` of a batch holding min peers: reads the stored peers of
+    /// the min ids, merges each min peer over its stored one
+    /// ([`Peer::merged_over`]), and writes the batch only if those stored
+    /// peers are still what was read (`SAVE_GUARDED_PEERS_SRC`), else reads
+    /// and merges again. The chunks go in one `MULTI`/`EXEC`, so the batch
+    /// stays all or nothing.
+    async fn save_guarded_peers(&self, peers: &[Peer]) -> Result<()> {
+        let batch = last_per_id(peers);
+        let min_ids: Vec<i64> = batch.iter().filter(|p| p.min).map(|p| p.id).collect();
+        let ttl = self.options.peer_ttl_ms.to_string();
+        let (ids_key, abort_key) = (self.keys.peer_ids(), self.keys.peer_save_abort());
+        for attempt in 0..GUARDED_ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(1 << attempt.min(6))).await;
+            }
+            let keys: Vec<String> = min_ids.iter().map(|id| self.keys.peer(*id)).collect();
+            let keys = &keys;
+            let stored: Vec<Option<Vec<u8>>> = self
+                .read(|mut c| async move {
+                    let mut pipe = ::redis::pipe();
+                    for key in keys {
+                        pipe.hget(key, "d");
+                    }
+                    pipe.query_async(&mut c).await
+                })
+                .await?;
+            let mut expected: Vec<Vec<u8>> = Vec::with_capacity(2 * min_ids.len());
+            let mut by_id: HashMap<i64, Peer> = HashMap::with_capacity(min_ids.len());
+            for (id, raw) in min_ids.iter().zip(&stored) {
+                expected.push(id.to_string().into_bytes());
+                expected.push(raw.clone().unwrap_or_default());
+                if let Some(raw) = raw {
+                    by_id.insert(*id, decode_peer(raw)?);
+                }
+            }
+            let merged: Vec<Peer> = batch
+                .iter()
+                .map(|p| p.merged_over(by_id.get(&p.id)))
+                .collect();
+            let chunk_count = merged.len().div_ceil(PEER_CHUNK);
+            let mut chunks = Vec::with_capacity(chunk_count);
+            for (n, chunk) in merged.chunks(PEER_CHUNK).enumerate() {
+                let mut args: Vec<Vec<u8>> = Vec::with_capacity(4 + chunk.len() * 7);
+                args.push(self.keys.base().as_bytes().to_vec());
+                args.push(ttl.clone().into_bytes());
+                let mut flags = String::new();
+                if n == 0 {
+                    flags.push('f');
+                }
+                if n + 1 == chunk_count {
+                    flags.push('l');
+                }
+                args.push(flags.into_bytes());
+                if n == 0 {
+                    args.push((expected.len() / 2).to_string().into_bytes());
+                    args.extend(expected.iter().cloned());
+                } else {
+                    args.push(b"0".to_vec());
+                }
+                for peer in chunk {
+                    push_peer_args(&mut args, peer)?;
+                }
+                chunks.push(args);
+            }
+            let mut conn = self.conn()?;
+            let results: Vec<i64> = if let [args] = chunks.as_slice() {
+                let mut invocation = SAVE_GUARDED_PEERS.key(&ids_key);
+                invocation.key(&abort_key);
+                for a in args {
+                    invocation.arg(a);
+                }
+                vec![invocation.invoke_async(&mut conn).await?]
+            } else {
+                let mut pipe = ::redis::pipe();
+                pipe.atomic();
+                for args in &chunks {
+                    pipe.cmd("EVAL")
+                        .arg(SAVE_GUARDED_PEERS_SRC)
+                        .arg(2)
+                        .arg(&ids_key)
+                        .arg(&abort_key)
+                        .arg(args);
+                }
+                pipe.query_async(&mut conn).await?
+            };
+            if results.iter().all(|r| *r == 0) {
+                return Ok(());
+            }
+        }
+        Err(Error::backend(
+            BACKEND,
+            format!(
+                "save_peers: the stored peers of the batch's min peers kept changing \
+                 during {GUARDED_ATTEMPTS} attempts"
+            ),
+        ))
+    }
+
     /// The newest peer (greatest `last_updated`, then id) of an index set.
     async fn lookup(&self, suffix: String) -> Result<Option<Peer>> {
         let index_key = &format!("{}{suffix}", self.keys.base());
@@ -70,6 +188,9 @@ impl PeerStore for RedisAdapter {
         crate::limits::check_peers(peers)?;
         if peers.is_empty() {
             return Ok(());
+        }
+        if peers.iter().any(|p| p.min) {
+            return self.save_guarded_peers(peers).await;
         }
         let mut conn = self.conn()?;
         let ttl = self.options.peer_ttl_ms.to_string();

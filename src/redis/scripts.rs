@@ -36,21 +36,12 @@ end
     };
 }
 
-/// Upserts a chunk of peers with their index entries.
-///
-/// `KEYS[1]` the peer id set; `ARGV[1]` the key base; `ARGV[2]` the peer
-/// expiry in milliseconds (0: none); then per peer: id, JSON, the JSON array
-/// of its index key suffixes, their count `n`, and the `n` suffixes. A
-/// peer's old index entries (read from its stored `ix` field) are removed
-/// before the new ones are added, so renamed usernames and phones stop
-/// resolving in the same step.
-pub(crate) const SAVE_PEERS_SRC: &str = concat!(
-    "#!lua",
-    touch_fn!(),
-    r#"
-local base = ARGV[1]
-local ttl = tonumber(ARGV[2])
-local i = 3
+/// The loop of [`SAVE_PEERS_SRC`] and [`SAVE_GUARDED_PEERS_SRC`]: upserts
+/// the peers of `ARGV` from position `i` on (needs `base`, `ttl`, `i` and
+/// `touch`).
+macro_rules! save_peers_loop {
+    () => {
+        r#"
 local last = #ARGV
 while i <= last do
   local id = ARGV[i]
@@ -78,10 +69,79 @@ while i <= last do
     touch(ik, created, ttl)
   end
   i = i + 4 + n
-end
+end"#
+    };
+}
+
+/// Upserts a chunk of peers with their index entries.
+///
+/// `KEYS[1]` the peer id set; `ARGV[1]` the key base; `ARGV[2]` the peer
+/// expiry in milliseconds (0: none); then per peer: id, JSON, the JSON array
+/// of its index key suffixes, their count `n`, and the `n` suffixes. A
+/// peer's old index entries (read from its stored `ix` field) are removed
+/// before the new ones are added, so renamed usernames and phones stop
+/// resolving in the same step.
+pub(crate) const SAVE_PEERS_SRC: &str = concat!(
+    "#!lua",
+    touch_fn!(),
+    r#"
+local base = ARGV[1]
+local ttl = tonumber(ARGV[2])
+local i = 3"#,
+    save_peers_loop!(),
+    r#"
 return 0
 "#
 );
+
+/// [`SAVE_PEERS_SRC`] for one chunk of a batch holding min peers, which the
+/// caller merged over the stored peers it read ([`crate::Peer::merged_over`]):
+/// the batch is written only if those stored peers are still what it read.
+///
+/// `KEYS[1]` the peer id set; `KEYS[2]` the batch's abort flag; `ARGV[1]`
+/// the key base; `ARGV[2]` the peer expiry; `ARGV[3]` `f` for the first
+/// chunk of the batch, `l` for the last (`fl` for both); `ARGV[4]` the count
+/// `e` of expectations, then `e` pairs of a peer id and the stored JSON the
+/// caller read (empty: no peer); then the peers as for [`SAVE_PEERS_SRC`].
+/// The first chunk (sent with every expectation of the batch) checks them
+/// before writing anything; a mismatch sets the flag, and every chunk of
+/// the batch (all in one `MULTI`) then writes nothing and returns -1, the
+/// last one removing the flag. Otherwise 0.
+pub(crate) const SAVE_GUARDED_PEERS_SRC: &str = concat!(
+    "#!lua",
+    touch_fn!(),
+    r#"
+local base = ARGV[1]
+local ttl = tonumber(ARGV[2])
+local first = string.find(ARGV[3], 'f', 1, true) ~= nil
+local final = string.find(ARGV[3], 'l', 1, true) ~= nil
+local e = tonumber(ARGV[4])
+if first then
+  redis.call('DEL', KEYS[2])
+  for k = 0, e - 1 do
+    local cur = redis.call('HGET', base .. 'peer:' .. ARGV[5 + 2 * k], 'd')
+    if (cur or '') ~= ARGV[6 + 2 * k] then
+      redis.call('SET', KEYS[2], '1', 'PX', 60000)
+      break
+    end
+  end
+end
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  if final then
+    redis.call('DEL', KEYS[2])
+  end
+  return -1
+end
+local i = 5 + 2 * e"#,
+    save_peers_loop!(),
+    r#"
+return 0
+"#
+);
+
+/// See [`SAVE_GUARDED_PEERS_SRC`].
+pub(crate) static SAVE_GUARDED_PEERS: LazyLock<Script> =
+    LazyLock::new(|| Script::new(SAVE_GUARDED_PEERS_SRC));
 
 /// See [`SAVE_PEERS_SRC`].
 pub(crate) static SAVE_PEERS: LazyLock<Script> = LazyLock::new(|| Script::new(SAVE_PEERS_SRC));
@@ -371,7 +431,7 @@ return a
 
 /// Deletes every key of a session, walking its index sets (never SCAN):
 /// each peer with the username and phone sets its `ix` field lists, each
-/// conversation, dedup key and durable update, then the index sets and the
+/// conversation, dedup key, durable update and reference, then the index sets and the
 /// keys `ARGV[2..]` (the session's single keys). `KEYS[1]` the session key
 /// (it fixes the slot); `ARGV[1]` the key base.
 pub(crate) static PURGE: LazyLock<Script> = LazyLock::new(|| {
@@ -397,7 +457,14 @@ end
 for _, m in ipairs(redis.call('ZRANGE', base .. 'updates', 0, -1)) do
   redis.call('DEL', base .. 'upd:' .. string.sub(m, 18))
 end
+for _, id in ipairs(redis.call('SMEMBERS', base .. 'refpeers')) do
+  redis.call('DEL', base .. 'ref:' .. id)
+end
+for _, id in ipairs(redis.call('SMEMBERS', base .. 'refchats')) do
+  redis.call('DEL', base .. 'refchat:' .. id)
+end
 redis.call('DEL', base .. 'peers', base .. 'convs', base .. 'dedup', base .. 'updates')
+redis.call('DEL', base .. 'refpeers', base .. 'refchats')
 for i = 2, #ARGV do
   redis.call('DEL', ARGV[i])
 end

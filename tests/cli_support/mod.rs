@@ -169,6 +169,31 @@ pub fn auth_key_hex() -> String {
 /// two DC keys, the update state, two channels, two queued updates and two
 /// dedup keys.
 pub async fn seed(store: &dyn Adapter) {
+    seed_except_peers(store).await;
+    store.save_peers(&seed_peers()).await.expect("save peers");
+}
+
+/// The three peers of [`seed`].
+pub fn seed_peers() -> Vec<Peer> {
+    let mut alice = Peer::new(101, PeerType::User, 9001);
+    alice.username = "Alice_Example".into();
+    alice.usernames = vec!["alice_collectible".into()];
+    alice.first_name = "Alice".into();
+    alice.phone_number = "+1 555-0100".into();
+    alice.last_updated = 1_700_000_100;
+    let mut chat = Peer::new(-202, PeerType::Chat, 0);
+    chat.first_name = "Book club".into();
+    chat.last_updated = 1_700_000_200;
+    let mut channel = Peer::new(-1_000_000_303, PeerType::Channel, -77);
+    channel.username = "news_channel".into();
+    channel.first_name = "News".into();
+    channel.last_updated = 1_700_000_300;
+    vec![alice, chat, channel]
+}
+
+/// Everything [`seed`] writes but the peers (for a database whose peer
+/// table is older than the adapter's).
+pub async fn seed_except_peers(store: &dyn Adapter) {
     store
         .save_session(&Session {
             dc: 2,
@@ -186,23 +211,6 @@ pub async fn seed(store: &dyn Adapter) {
         })
         .await
         .expect("save session");
-    let mut alice = Peer::new(101, PeerType::User, 9001);
-    alice.username = "Alice_Example".into();
-    alice.usernames = vec!["alice_collectible".into()];
-    alice.first_name = "Alice".into();
-    alice.phone_number = "+1 555-0100".into();
-    alice.last_updated = 1_700_000_100;
-    let mut chat = Peer::new(-202, PeerType::Chat, 0);
-    chat.first_name = "Book club".into();
-    chat.last_updated = 1_700_000_200;
-    let mut channel = Peer::new(-1_000_000_303, PeerType::Channel, -77);
-    channel.username = "news_channel".into();
-    channel.first_name = "News".into();
-    channel.last_updated = 1_700_000_300;
-    store
-        .save_peers(&[alice, chat, channel])
-        .await
-        .expect("save peers");
     let conversations = store.conversations().expect("conversations");
     for (chat_id, user_id, step) in [(1_i64, 101_i64, 2_i32), (2, 101, 5)] {
         conversations

@@ -128,6 +128,9 @@ impl<A: Adapter> Adapter for Purging<A> {
     fn temp_keys(&self) -> Option<&dyn mtgo_storage::TempKeyStore> {
         self.inner.temp_keys()
     }
+    fn references(&self) -> Option<&dyn mtgo_storage::ReferenceStore> {
+        self.inner.references()
+    }
     async fn purge_session(&self) -> Result<()> {
         self.inner.purge_session().await
     }

@@ -20,6 +20,7 @@ mod import;
 mod info;
 mod migrate;
 mod peers;
+mod prune;
 mod purge;
 mod schema;
 mod tdata;
@@ -77,6 +78,8 @@ enum Command {
     Schema(schema::Args),
     /// Remove everything stored under one session name (logout).
     Purge(purge::Args),
+    /// Remove peers, conversations and dedup keys older than an age.
+    Prune(prune::Args),
 }
 
 fn main() -> ExitCode {
@@ -118,5 +121,6 @@ async fn run(command: Command) -> Result<(), CliError> {
         Command::Peers(args) => peers::run(args).await,
         Command::Schema(args) => schema::run(args).await,
         Command::Purge(args) => purge::run(args).await,
+        Command::Prune(args) => prune::run(args).await,
     }
 }
