@@ -13,7 +13,7 @@ use mtgo_storage::{
     Storage, normalize_phone, normalize_username,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::sync::Mutex;
@@ -109,9 +109,14 @@ impl SessionStore for JsonFileAdapter {
 #[async_trait]
 impl PeerStore for JsonFileAdapter {
     async fn save_peers(&self, peers: &[Peer]) -> Result<()> {
+        // The last of each id wins; a min peer is merged over the stored
+        // one (it keeps the stored access hash and phone, see
+        // `Peer::merged_over`).
+        let last: HashMap<i64, &Peer> = peers.iter().map(|p| (p.id, p)).collect();
         self.write(|a| {
-            for p in peers {
-                a.peers.insert(p.id, p.clone());
+            for (id, p) in last {
+                let saved = p.merged_over(a.peers.get(&id));
+                a.peers.insert(id, saved);
             }
         })
         .await

@@ -172,8 +172,11 @@ fn cache_hits_misses_and_evictions() {
         let inner = MemoryAdapter::new();
         inner.save_peers(&peers(20)).await.unwrap();
         let cached = CachedAdapter::with_config(inner, CacheConfig::default().max_peers(4));
-        // 20 peers into a cache of 4: the rest are evicted.
-        assert_eq!(cached.warm_up().await.unwrap(), 20);
+        // 20 peers read one by one into a cache of 4: at least 16 are
+        // evicted (`warm_up` loads only what fits, evicting nothing).
+        for id in 1..=20 {
+            cached.get_peer(id).await.unwrap();
+        }
         cached.clear();
         cached.get_peer(7).await.unwrap(); // miss
         cached.get_peer(7).await.unwrap(); // hit
@@ -200,11 +203,11 @@ fn cache_hits_misses_and_evictions() {
     // The cache's own operations are counted under backend "cache".
     assert_eq!(
         recorder.counter(&labels(OPERATIONS_TOTAL, "cache", "get_peer")),
-        3
+        23
     );
     assert_eq!(
-        recorder.counter(&labels(OPERATIONS_TOTAL, "cache", "warm_up")),
-        1
+        recorder.counter(&labels(OPERATIONS_TOTAL, "cache", "get_peer_by_username")),
+        2
     );
 }
 

@@ -239,13 +239,53 @@ async fn failed_batch_writes_nothing(adapter: OrmAdapter, bad: Peer) {
     orm_support::purge(&adapter).await;
 }
 
-/// A peer whose username is longer than the `VARCHAR(255)` username column:
-/// PostgreSQL and MySQL (strict mode) reject it.
-#[cfg(any(feature = "postgres", feature = "mysql"))]
-fn too_long_username() -> Peer {
+/// A peer the server refuses once [`reject_trigger`] is installed (a
+/// longer-than-allowed username is refused by the library before anything
+/// reaches the server, so it cannot show what the server's failure does).
+fn rejected_peer() -> Peer {
     let mut p = peer(1_000_000);
-    p.username = "x".repeat(300);
+    p.username = "Reject_Me".into();
     p
+}
+
+/// A trigger of the test's own that makes the server refuse the username
+/// `reject_me` of `session`, and the statements that drop it.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn reject_trigger(backend: DbBackend, session: &str) -> (Vec<String>, Vec<String>) {
+    let name = format!(
+        "test_reject_{}",
+        session.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+    );
+    let when = format!("NEW.session_name = '{session}' AND NEW.username_normalized = 'reject_me'");
+    if backend == DbBackend::Postgres {
+        (
+            vec![
+                format!(
+                    "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                     IF {when} THEN RAISE EXCEPTION 'rejected by the test trigger'; END IF; \
+                     RETURN NEW; END $$"
+                ),
+                format!(
+                    "CREATE TRIGGER {name} BEFORE INSERT ON mtgo_peer_usernames \
+                     FOR EACH ROW EXECUTE FUNCTION {name}()"
+                ),
+            ],
+            vec![
+                format!("DROP TRIGGER {name} ON mtgo_peer_usernames"),
+                format!("DROP FUNCTION {name}()"),
+            ],
+        )
+    } else {
+        (
+            vec![format!(
+                "CREATE TRIGGER {name} BEFORE INSERT ON mtgo_peer_usernames FOR EACH ROW \
+                 BEGIN IF {when} THEN \
+                 SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'rejected by the test trigger'; \
+                 END IF; END"
+            )],
+            vec![format!("DROP TRIGGER {name}")],
+        )
+    }
 }
 
 /// Dedup keys and durable update ids longer than the 255-character key
@@ -261,7 +301,10 @@ async fn long_keys_rejected(adapter: OrmAdapter) {
         u.insert_dedup_key(&long, 1).await,
         Err(Error::InvalidInput { .. })
     ));
-    assert!(!u.has_dedup_key(&long).await.unwrap());
+    assert!(matches!(
+        u.has_dedup_key(&long).await,
+        Err(Error::InvalidInput { .. })
+    ));
     let update = DurableUpdate {
         id: long,
         ..DurableUpdate::default()
@@ -379,9 +422,7 @@ mod sqlite {
             )
             .await
             .unwrap();
-        let mut bad = peer(1_000_000);
-        bad.username = "Reject_Me".into();
-        failed_batch_writes_nothing(adapter, bad).await;
+        failed_batch_writes_nothing(adapter, rejected_peer()).await;
     }
 
     #[tokio::test]
@@ -437,7 +478,16 @@ macro_rules! server_cases {
         async fn failed_batch_leaves_nothing_written() {
             if let Some(a) = adapter().await {
                 let _purge = purge_on_drop(&a);
-                failed_batch_writes_nothing(a, too_long_username()).await;
+                let backend = a.connection().get_database_backend();
+                let (create, drop) = reject_trigger(backend, a.session_name());
+                for sql in &create {
+                    a.connection().execute_unprepared(sql).await.unwrap();
+                }
+                let conn = a.connection().clone();
+                failed_batch_writes_nothing(a, rejected_peer()).await;
+                for sql in &drop {
+                    conn.execute_unprepared(sql).await.unwrap();
+                }
             }
         }
 
