@@ -383,7 +383,7 @@ async fn usernames_needing_json_escapes_are_indexed_and_unindexed() {
         "tab\tname",
         "emoji_😀",
         "ÜNÏ",
-        "nul\0byte",
+        "ctl\u{1}byte",
         "a\u{2028}b",
     ];
     let mut peer = Peer::new(5, PeerType::User, 5);
@@ -652,7 +652,7 @@ async fn binary_values_round_trip_byte_for_byte() {
                 payload,
                 created_at: i as i64,
                 attempts: 0,
-                last_error: (i == 1).then(|| "err\0with nul ✗".to_owned()),
+                last_error: (i == 1).then(|| "err\u{1}with a control character ✗".to_owned()),
             })
             .await
             .unwrap();
@@ -660,7 +660,10 @@ async fn binary_values_round_trip_byte_for_byte() {
     let queued = updates.load_updates(10).await.unwrap();
     assert_eq!(queued[0].payload, every_byte);
     assert_eq!(queued[1].payload, not_utf8);
-    assert_eq!(queued[1].last_error.as_deref(), Some("err\0with nul ✗"));
+    assert_eq!(
+        queued[1].last_error.as_deref(),
+        Some("err\u{1}with a control character ✗")
+    );
     assert!(queued[2].payload.is_empty());
     assert_eq!(queued[2].last_error, None);
 }
