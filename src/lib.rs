@@ -24,6 +24,8 @@ mod normalize;
 pub mod observe;
 #[cfg(feature = "orm")]
 pub mod orm;
+#[cfg(any(feature = "orm", feature = "redis", feature = "mongodb"))]
+mod peer_batch;
 mod peer_merge;
 mod prune;
 #[cfg(feature = "redis")]

@@ -109,6 +109,7 @@ pub fn describe_metrics() {
 }
 
 /// Counts one `CachedAdapter` lookup (feature `metrics`; a no-op without).
+#[cfg(feature = "cache")]
 #[inline]
 pub(crate) fn cache_lookup(hit: bool) {
     #[cfg(feature = "metrics")]
@@ -123,6 +124,7 @@ pub(crate) fn cache_lookup(hit: bool) {
 
 /// Counts one peer leaving a `CachedAdapter` (feature `metrics`): only
 /// evictions and expiries are counted, not explicit removals.
+#[cfg(feature = "cache")]
 #[inline]
 pub(crate) fn cache_removal(evicted: bool) {
     #[cfg(feature = "metrics")]

@@ -3,6 +3,7 @@
 //! moved usernames, deleted peers, changed phones, eviction), and serves
 //! cached lookups from memory.
 
+use mtgo_storage::conformance::fixtures::assert_found_by_every_key;
 use mtgo_storage::{Adapter, CacheConfig, CachedAdapter, MemoryAdapter, Peer, PeerStore, PeerType};
 use proptest::prelude::*;
 use std::time::Duration;
@@ -182,29 +183,9 @@ async fn eviction_under_a_small_capacity() {
         .map(|i| peer(i, &format!("user_{i}"), &format!("+1 555 {i:04}"), i))
         .collect();
     cached.save_peers(&peers).await.unwrap();
-    for round in 0..3 {
+    for _ in 0..3 {
         for p in &peers {
-            assert_eq!(
-                cached.get_peer(p.id).await.unwrap().as_ref(),
-                Some(p),
-                "round {round}"
-            );
-            assert_eq!(
-                cached
-                    .get_peer_by_username(&p.username)
-                    .await
-                    .unwrap()
-                    .as_ref(),
-                Some(p)
-            );
-            assert_eq!(
-                cached
-                    .get_peer_by_phone(&p.phone_number)
-                    .await
-                    .unwrap()
-                    .as_ref(),
-                Some(p)
-            );
+            assert_found_by_every_key(&cached, p).await;
         }
     }
     let stats = cached.stats();
@@ -427,23 +408,7 @@ async fn a_complete_cache_answers_first_lookups_from_memory() {
     let before = cached.stats();
     assert!(before.complete, "{before:?}");
     for p in &peers {
-        assert_eq!(cached.get_peer(p.id).await.unwrap().as_ref(), Some(p));
-        assert_eq!(
-            cached
-                .get_peer_by_username(&p.username.to_uppercase())
-                .await
-                .unwrap()
-                .as_ref(),
-            Some(p)
-        );
-        assert_eq!(
-            cached
-                .get_peer_by_phone(&p.phone_number)
-                .await
-                .unwrap()
-                .as_ref(),
-            Some(p)
-        );
+        assert_found_by_every_key(&cached, p).await;
     }
     assert_eq!(cached.get_peer(1_000).await.unwrap(), None);
     assert_eq!(cached.get_peer_by_username("nobody").await.unwrap(), None);

@@ -5,6 +5,7 @@
 //! cache_memory -- --include-ignored --nocapture` to see the figures the
 //! README quotes.
 
+use mtgo_storage::conformance::fixtures::assert_found_by_every_key;
 use mtgo_storage::{CacheConfig, CachedAdapter, MemoryAdapter, Peer, PeerStore, PeerType};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
@@ -98,23 +99,7 @@ async fn bytes_per_cached_peer(count: i64) -> f64 {
 
     // Every peer is then answered from memory.
     for p in [&peers[12_345], &peers[count as usize - 1]] {
-        assert_eq!(cached.get_peer(p.id).await.unwrap().as_ref(), Some(p));
-        assert_eq!(
-            cached
-                .get_peer_by_username(&p.username)
-                .await
-                .unwrap()
-                .as_ref(),
-            Some(p)
-        );
-        assert_eq!(
-            cached
-                .get_peer_by_phone(&p.phone_number)
-                .await
-                .unwrap()
-                .as_ref(),
-            Some(p)
-        );
+        assert_found_by_every_key(&cached, p).await;
     }
     assert_eq!(
         cached.get_peer_by_username("nobody_here").await.unwrap(),

@@ -10,7 +10,7 @@ mod orm_support;
 mod purge_support;
 
 use mtgo_storage::conformance::{reachable, service_url, unique_session_name};
-use mtgo_storage::{Adapter, MemoryAdapter};
+use mtgo_storage::{Adapter, LeaseStore, MemoryAdapter};
 use purge_support::OnDrop;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,6 +18,18 @@ use std::time::{Duration, Instant};
 
 const ROUNDS: usize = 1_000;
 const LONG: Duration = Duration::from_secs(30);
+
+/// Checks that `me` is the only holder of the lease it just took, then
+/// releases it; returns 1 (a win).
+async fn hold(lease: &dyn LeaseStore, me: &str, holders: &AtomicUsize) -> usize {
+    let now = holders.fetch_add(1, Ordering::SeqCst) + 1;
+    assert_eq!(now, 1, "two holders at once");
+    let held = lease.load_lease().await.unwrap().expect("held");
+    assert_eq!(held.holder, me);
+    holders.fetch_sub(1, Ordering::SeqCst);
+    lease.release_lease(me).await.unwrap();
+    1
+}
 
 /// Two tasks, one per adapter, each trying `ROUNDS` times to take the lease,
 /// and when they get it checking that they are the only holder before
@@ -32,20 +44,15 @@ async fn race(a: Arc<dyn Adapter>, b: Arc<dyn Adapter>) {
             let lease = adapter.lease().expect("a lease store");
             let mut wins = 0;
             for _ in 0..ROUNDS {
-                if !lease.acquire_lease(&me, LONG).await.unwrap() {
-                    continue;
+                // Each round, won or lost, ends with a pause that lets the
+                // other task try: on memory no call waits, so on a loaded
+                // machine one task could otherwise run all its rounds while
+                // the other is not scheduled, or lose them all while the
+                // holder is preempted (seen: wins [1000, 0]).
+                if lease.acquire_lease(&me, LONG).await.unwrap() {
+                    wins += hold(&*lease, &me, &holders).await;
                 }
-                let now = holders.fetch_add(1, Ordering::SeqCst) + 1;
-                assert_eq!(now, 1, "two holders at once");
-                let held = lease.load_lease().await.unwrap().expect("held");
-                assert_eq!(held.holder, me);
-                wins += 1;
-                holders.fetch_sub(1, Ordering::SeqCst);
-                lease.release_lease(&me).await.unwrap();
-                // Let the other task try: on memory no call waits, so a
-                // task could otherwise run every round before the other
-                // starts.
-                tokio::task::yield_now().await;
+                tokio::time::sleep(Duration::from_millis(1)).await;
             }
             wins
         }));

@@ -1,6 +1,6 @@
 //! Values the cases write: chosen to catch truncation, sign and encoding bugs.
 
-use crate::{AuthKey, Peer, PeerType, Session};
+use crate::{Adapter, AuthKey, Peer, PeerType, Session};
 
 /// A 256-byte key holding every byte value once, rotated by `seed`.
 pub fn auth_key(seed: u8) -> AuthKey {
@@ -69,5 +69,33 @@ pub fn full_peer(id: i64) -> Peer {
         language: "pt-BR".into(),
         last_updated: 1_700_000_000 + (id.unsigned_abs() % 1000) as i64,
         ..Peer::default()
+    }
+}
+
+/// Asserts that `adapter` returns `peer` by its id, by its username (as
+/// stored and upper-cased: usernames compare case-insensitively) and by
+/// its phone; an empty username or phone is not looked up.
+///
+/// # Panics
+/// When a lookup fails or returns anything but `peer`.
+pub async fn assert_found_by_every_key(adapter: &dyn Adapter, peer: &Peer) {
+    let id = peer.id;
+    let by_id = adapter.get_peer(id).await.expect("get_peer");
+    assert_eq!(by_id.as_ref(), Some(peer), "peer {id} by id");
+    if !peer.username.is_empty() {
+        for name in [peer.username.clone(), peer.username.to_uppercase()] {
+            let found = adapter
+                .get_peer_by_username(&name)
+                .await
+                .expect("get_peer_by_username");
+            assert_eq!(found.as_ref(), Some(peer), "peer {id} by username {name:?}");
+        }
+    }
+    if !peer.phone_number.is_empty() {
+        let found = adapter
+            .get_peer_by_phone(&peer.phone_number)
+            .await
+            .expect("get_peer_by_phone");
+        assert_eq!(found.as_ref(), Some(peer), "peer {id} by phone");
     }
 }

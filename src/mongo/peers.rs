@@ -8,6 +8,7 @@ use super::error::{
 };
 use super::indexes::PEERS_UNIQUE;
 use super::{BACKEND, MongoAdapter, Retry};
+use crate::peer_batch::last_per_id;
 use crate::store::PeerStore;
 use crate::{BoxError, Error, Peer, Result, normalize_phone, normalize_username};
 use async_trait::async_trait;
@@ -34,18 +35,6 @@ enum BatchFailure {
     Refused(Vec<PeerWriteFailure>),
     /// The command failed as a whole.
     Driver(mongodb::error::Error),
-}
-
-/// The peers of a batch with repeated ids reduced to the last one, in
-/// ascending id order.
-fn last_wins(peers: &[Peer]) -> Vec<&Peer> {
-    let mut last: HashMap<i64, &Peer> = HashMap::with_capacity(peers.len());
-    for peer in peers {
-        last.insert(peer.id, peer);
-    }
-    let mut out: Vec<&Peer> = last.into_values().collect();
-    out.sort_unstable_by_key(|p| p.id);
-    out
 }
 
 fn raw(doc: &Document) -> Result<RawDocumentBuf> {
@@ -339,7 +328,7 @@ impl PeerStore for MongoAdapter {
     /// commands of up to 1,000 upserts each (see the [module docs](super)).
     async fn save_peers(&self, peers: &[Peer]) -> Result<()> {
         crate::limits::check_peers(peers)?;
-        let batch = last_wins(peers);
+        let batch = last_per_id(peers);
         match batch.as_slice() {
             [] => Ok(()),
             [one] => self.save_peer(one).await,
@@ -399,19 +388,6 @@ impl PeerStore for MongoAdapter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::PeerType;
-
-    #[test]
-    fn last_wins_keeps_the_last_of_each_id_sorted() {
-        let mut a = Peer::new(5, PeerType::User, 1);
-        let b = Peer::new(1, PeerType::User, 2);
-        let mut c = a.clone();
-        c.access_hash = 3;
-        a.username = "first".into();
-        let peers = [a, b.clone(), c.clone()];
-        let out = last_wins(&peers);
-        assert_eq!(out, vec![&b, &c]);
-    }
 
     #[test]
     fn write_errors_name_the_peer() {

@@ -25,6 +25,7 @@ use super::statement::{
 };
 use super::{OrmAdapter, is_transient};
 use crate::error::{Error, Result};
+use crate::peer_batch::last_per_id;
 use crate::store::PeerStore;
 use crate::{ChannelKind, Peer, PeerType, normalize_phone, normalize_username};
 use async_trait::async_trait;
@@ -310,21 +311,6 @@ fn decode(m: peers::Model) -> Result<Peer> {
         channel_kind: m.channel_kind.map(ChannelKind::try_from).transpose()?,
         min: m.is_min,
     })
-}
-
-/// The last peer of each id, in ascending id order.
-fn last_per_id(peers: &[Peer]) -> Vec<&Peer> {
-    let mut sorted: Vec<&Peer> = peers.iter().collect();
-    // Stable: of equal ids, the later one stays later.
-    sorted.sort_by_key(|p| p.id);
-    let mut out: Vec<&Peer> = Vec::with_capacity(sorted.len());
-    for p in sorted {
-        match out.last_mut() {
-            Some(last) if last.id == p.id => *last = p,
-            _ => out.push(p),
-        }
-    }
-    out
 }
 
 impl OrmAdapter {

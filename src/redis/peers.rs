@@ -7,6 +7,7 @@ use super::scripts::{
 };
 use super::{BACKEND, PEER_CHUNK, RedisAdapter, corrupt_json, keys};
 use crate::error::{Error, Result};
+use crate::peer_batch::last_per_id;
 use crate::store::PeerStore;
 use crate::types::Peer;
 use crate::{normalize_phone, normalize_username};
@@ -42,17 +43,6 @@ fn decode_peer(raw: &[u8]) -> Result<Peer> {
 /// Attempts of a batch holding min peers whose stored peers keep changing
 /// under it.
 const GUARDED_ATTEMPTS: u32 = 16;
-
-/// The last peer of each id, in ascending id order.
-fn last_per_id(peers: &[Peer]) -> Vec<&Peer> {
-    let mut last: HashMap<i64, &Peer> = HashMap::with_capacity(peers.len());
-    for peer in peers {
-        last.insert(peer.id, peer);
-    }
-    let mut out: Vec<&Peer> = last.into_values().collect();
-    out.sort_unstable_by_key(|p| p.id);
-    out
-}
 
 impl RedisAdapter {
     /// `save_peers` of a batch holding min peers: reads the stored peers of
