@@ -183,6 +183,12 @@ impl PrivateRedis {
         self.spawn()
     }
 
+    /// Starts the server after [`PrivateRedis::kill`], on the same port and
+    /// directory (it loads its append-only file).
+    pub fn start_again(&mut self) -> Result<(), StartError> {
+        self.spawn()
+    }
+
     /// A synchronous connection for test assertions.
     pub fn raw(&self) -> redis::Connection {
         redis::Client::open(self.url())
