@@ -70,7 +70,10 @@
 //! connection dropped is tried once more on the new connection, so it
 //! succeeds as soon as the server is back. Writes are not retried (a write
 //! whose reply was lost may have been applied): the first write after a
-//! drop may return [`Error::Backend`], and later ones succeed.
+//! drop may return [`Error::Backend`], and later ones succeed. While the
+//! server stays down, each call fails with [`Error::Backend`] after one
+//! round of reconnect attempts ([`default_manager_config`]: about 3 s when
+//! connections are refused).
 //!
 //! # Expiry
 //!

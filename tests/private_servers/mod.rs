@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 use std::fs::File;
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -23,6 +24,20 @@ impl std::fmt::Display for StartError {
         f.write_str(&self.0)
     }
 }
+
+/// The shell that runs a server (`"$@"`) and kills it when its standard
+/// input ends: the server's own pid (from `$MTGO_PIDFILE`) and the process
+/// it started (`runuser` for PostgreSQL, which cannot pass SIGKILL on).
+const WATCHER: &str = r#""$@" & pid=$!
+if read -r _; then
+  kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+else
+  main=$(head -n 1 "$MTGO_PIDFILE" 2>/dev/null)
+  [ -n "$main" ] && kill -9 "$main" 2>/dev/null
+  kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  sleep 1; rm -rf "$MTGO_DIR"
+fi
+exit 0"#;
 
 /// How long a server gets to start (MariaDB's crash recovery included).
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -278,8 +293,28 @@ impl PrivateServer {
                 c
             }
         };
-        let child = c
-            .stdin(Stdio::null())
+        let pidfile = match self.kind {
+            Kind::Postgres => self.data().join("postmaster.pid"),
+            Kind::Mariadb => self.dir.path().join("pid"),
+        };
+        // Gone with the crashed server (which `kill` waited for): a stale
+        // pid must not be killed later.
+        let _ = std::fs::remove_file(&pidfile);
+        // A shell starts the server and waits on its standard input (our end
+        // is kept in `Child`): a line means `kill` is stopping it; the end of
+        // input without one means the test process died without dropping
+        // us, and the shell kills the server and removes the folder.
+        let mut watcher = Command::new("sh");
+        watcher
+            .arg("-c")
+            .arg(WATCHER)
+            .arg("sh")
+            .arg(c.get_program())
+            .args(c.get_args())
+            .env("MTGO_PIDFILE", pidfile)
+            .env("MTGO_DIR", self.dir.path());
+        let child = watcher
+            .stdin(Stdio::piped())
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(log2))
             .spawn()
@@ -334,16 +369,16 @@ impl PrivateServer {
         std::fs::read_to_string(self.log_path()).unwrap_or_default()
     }
 
-    /// The server's main process id, if it runs.
+    /// The server's main process id, if it runs (the first line of its pid
+    /// file: the spawned child is the watching shell).
     fn main_pid(&self) -> Option<u32> {
-        match self.kind {
-            // The postmaster's pid is the first line of postmaster.pid (the
-            // spawned child may be `runuser`, waiting for it).
-            Kind::Postgres => std::fs::read_to_string(self.data().join("postmaster.pid"))
-                .ok()
-                .and_then(|s| s.lines().next().and_then(|l| l.trim().parse().ok())),
-            Kind::Mariadb => self.child.as_ref().map(Child::id),
-        }
+        let pidfile = match self.kind {
+            Kind::Postgres => self.data().join("postmaster.pid"),
+            Kind::Mariadb => self.dir.path().join("pid"),
+        };
+        std::fs::read_to_string(pidfile)
+            .ok()
+            .and_then(|s| s.lines().next().and_then(|l| l.trim().parse().ok()))
     }
 
     /// Crashes the server: SIGKILL to the main process and its children
@@ -360,11 +395,13 @@ impl PrivateServer {
             pids = children_of(main);
             pids.push(main);
         }
-        pids.push(child.id());
         for &pid in &pids {
             sigkill(pid);
         }
-        let _ = child.kill();
+        if let Some(stdin) = child.stdin.as_mut() {
+            let _ = stdin.write_all(b"stop\n");
+        }
+        drop(child.stdin.take());
         let _ = child.wait();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline

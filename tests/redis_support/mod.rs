@@ -60,38 +60,6 @@ impl PrivateRedis {
         Ok(server)
     }
 
-    /// Starts a one-node Redis Cluster holding every slot: multi-key
-    /// commands and scripts across slots fail there with CROSSSLOT, as on a
-    /// real cluster. For a server kept in a `static` (never dropped), its
-    /// directory is removed when the test process exits.
-    pub fn start_cluster() -> Result<Self, StartError> {
-        let mut server = Self::start(&["--cluster-enabled", "yes"])?;
-        server.remove_on_exit = true;
-        // Restart the watcher with removal on (the first start had it off).
-        server.restart()?;
-        let mut conn = server.raw();
-        let _: () = redis::cmd("CLUSTER")
-            .arg("ADDSLOTSRANGE")
-            .arg(0)
-            .arg(16383)
-            .query(&mut conn)
-            .map_err(|e| StartError(format!("CLUSTER ADDSLOTSRANGE: {e}")))?;
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let info: String = redis::cmd("CLUSTER")
-                .arg("INFO")
-                .query(&mut conn)
-                .map_err(|e| StartError(format!("CLUSTER INFO: {e}")))?;
-            if info.contains("cluster_state:ok") {
-                return Ok(server);
-            }
-            if Instant::now() > deadline {
-                return Err(StartError(format!("cluster not ok after 15s:\n{info}")));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
     }
