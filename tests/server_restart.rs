@@ -67,6 +67,18 @@ fn durable(id: &str) -> DurableUpdate {
     }
 }
 
+/// Joins the thread holding the server when dropped, so that a failing
+/// test still drops (tears down) the server.
+struct JoinOnDrop<S>(Option<std::thread::JoinHandle<S>>);
+
+impl<S> Drop for JoinOnDrop<S> {
+    fn drop(&mut self) {
+        if let Some(thread) = self.0.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 /// What one call did.
 struct Outcome {
     ok: bool,
@@ -115,7 +127,7 @@ async fn crash_in_a_run<S: Crashable>(store: &dyn Adapter, backend: &'static str
 
     let phase = Arc::new(AtomicU8::new(UP));
     let back_at = Arc::new(std::sync::Mutex::new(None::<Instant>));
-    let crasher = {
+    let mut crasher = JoinOnDrop(Some({
         let phase = Arc::clone(&phase);
         let back_at = Arc::clone(&back_at);
         let mut server = server;
@@ -133,7 +145,7 @@ async fn crash_in_a_run<S: Crashable>(store: &dyn Adapter, backend: &'static str
             phase.store(BACK, Ordering::SeqCst);
             server
         })
-    };
+    }));
 
     let mut acked_peers = Vec::new();
     let mut acked_updates = Vec::new();
@@ -220,7 +232,12 @@ async fn crash_in_a_run<S: Crashable>(store: &dyn Adapter, backend: &'static str
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
-    let server = crasher.join().expect("the crash thread");
+    let server = crasher
+        .0
+        .take()
+        .expect("the crash thread")
+        .join()
+        .expect("the crash thread");
 
     for o in outcomes
         .iter()

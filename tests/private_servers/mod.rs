@@ -25,6 +25,11 @@ impl std::fmt::Display for StartError {
     }
 }
 
+/// The shell that removes a server's folder when its standard input ends
+/// without a line first: the test process died without dropping the
+/// server.
+const DIR_GUARD: &str = r#"if ! read -r _; then sleep 2; rm -rf "$MTGO_DIR"; fi"#;
+
 /// The shell that runs a server (`"$@"`) and kills it when its standard
 /// input ends: the server's own pid (from `$MTGO_PIDFILE`) and the process
 /// it started (`runuser` for PostgreSQL, which cannot pass SIGKILL on).
@@ -35,7 +40,6 @@ else
   main=$(head -n 1 "$MTGO_PIDFILE" 2>/dev/null)
   [ -n "$main" ] && kill -9 "$main" 2>/dev/null
   kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-  sleep 1; rm -rf "$MTGO_DIR"
 fi
 exit 0"#;
 
@@ -63,6 +67,7 @@ pub struct PrivateServer {
     pub port: u16,
     dir: tempfile::TempDir,
     child: Option<Child>,
+    dir_guard: Option<Child>,
 }
 
 const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
@@ -159,8 +164,9 @@ impl PrivateServer {
         let server = Self {
             kind: Kind::Postgres,
             port: free_port(),
-            dir,
             child: None,
+            dir_guard: guard_dir(dir.path()),
+            dir,
         };
         if is_root() {
             run(
@@ -194,8 +200,9 @@ impl PrivateServer {
         let mut server = Self {
             kind: Kind::Mariadb,
             port: free_port(),
-            dir,
             child: None,
+            dir_guard: guard_dir(dir.path()),
+            dir,
         };
         let mut c = Command::new(install);
         c.arg("--no-defaults")
@@ -245,7 +252,7 @@ impl PrivateServer {
         let log2 = log
             .try_clone()
             .map_err(|e| StartError(format!("log file: {e}")))?;
-        let mut c = match self.kind {
+        let c = match self.kind {
             Kind::Postgres => {
                 let postgres = find_binary(&[&format!("{PG_BIN}/postgres"), "postgres"])?;
                 let mut c = as_postgres(&postgres);
@@ -303,7 +310,7 @@ impl PrivateServer {
         // A shell starts the server and waits on its standard input (our end
         // is kept in `Child`): a line means `kill` is stopping it; the end of
         // input without one means the test process died without dropping
-        // us, and the shell kills the server and removes the folder.
+        // us, and the shell kills the server.
         let mut watcher = Command::new("sh");
         watcher
             .arg("-c")
@@ -311,8 +318,7 @@ impl PrivateServer {
             .arg("sh")
             .arg(c.get_program())
             .args(c.get_args())
-            .env("MTGO_PIDFILE", pidfile)
-            .env("MTGO_DIR", self.dir.path());
+            .env("MTGO_PIDFILE", pidfile);
         let child = watcher
             .stdin(Stdio::piped())
             .stdout(Stdio::from(log))
@@ -417,8 +423,30 @@ impl Drop for PrivateServer {
     fn drop(&mut self) {
         self.kill();
         // The TempDir removes the folder (root may remove the postgres-owned
-        // files; as another user they are our own).
+        // files; as another user they are our own); the guard need not.
+        if let Some(mut guard) = self.dir_guard.take() {
+            if let Some(stdin) = guard.stdin.as_mut() {
+                let _ = stdin.write_all(b"stop\n");
+            }
+            drop(guard.stdin.take());
+            let _ = guard.wait();
+        }
     }
+}
+
+/// A shell removing `dir` if the test process dies without dropping the
+/// server ([`DIR_GUARD`]); `None` if it cannot be started (then a killed
+/// test process leaves the folder behind).
+fn guard_dir(dir: &Path) -> Option<Child> {
+    Command::new("sh")
+        .arg("-c")
+        .arg(DIR_GUARD)
+        .env("MTGO_DIR", dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()
 }
 
 fn is_root() -> bool {
