@@ -254,7 +254,7 @@ async fn crash_in_a_run<S: Crashable>(store: &dyn Adapter, backend: &'static str
         .filter(|o| o.started == DOWN && o.ended == DOWN)
         .collect();
     assert!(
-        during.len() >= 2,
+        !during.is_empty(),
         "{backend}: only {} calls fell inside the outage",
         during.len()
     );
