@@ -70,7 +70,25 @@ pub struct PrivateServer {
     dir_guard: Option<Child>,
 }
 
-const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
+/// A PostgreSQL program: from Debian's newest `/usr/lib/postgresql/<n>/bin`,
+/// or from `PATH`.
+fn pg_binary(name: &str) -> Result<PathBuf, StartError> {
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let version = e.file_name().to_str()?.parse().ok()?;
+            Some((version, e.path().join("bin").join(name)))
+        })
+        .filter(|(_, p)| p.exists())
+        .collect();
+    versions.sort();
+    match versions.pop() {
+        Some((_, path)) => Ok(path),
+        None => find_binary(&[name]),
+    }
+}
 
 /// The first of `candidates` that exists (a full path), or a bare name
 /// found on `PATH`.
@@ -154,12 +172,12 @@ fn process_alive(pid: u32) -> bool {
 }
 
 impl PrivateServer {
-    /// Creates a PostgreSQL 15 cluster in a new temporary folder (owned by
+    /// Creates a PostgreSQL cluster (the newest version installed) in a new temporary folder (owned by
     /// the `postgres` OS user when run as root: `initdb` refuses root) and
     /// starts it on a free port. The database is `postgres`, user
     /// `postgres`, trust authentication.
     pub fn postgres() -> Result<Self, StartError> {
-        find_binary(&[&format!("{PG_BIN}/initdb"), "initdb"])?;
+        let initdb = pg_binary("initdb")?;
         let dir = tempfile::tempdir().map_err(|e| StartError(format!("temp dir: {e}")))?;
         let server = Self {
             kind: Kind::Postgres,
@@ -178,7 +196,6 @@ impl PrivateServer {
                 "chown postgres",
             )?;
         }
-        let initdb = find_binary(&[&format!("{PG_BIN}/initdb"), "initdb"])?;
         let mut c = as_postgres(&initdb);
         c.arg("-D")
             .arg(server.data())
@@ -254,7 +271,7 @@ impl PrivateServer {
             .map_err(|e| StartError(format!("log file: {e}")))?;
         let c = match self.kind {
             Kind::Postgres => {
-                let postgres = find_binary(&[&format!("{PG_BIN}/postgres"), "postgres"])?;
+                let postgres = pg_binary("postgres")?;
                 let mut c = as_postgres(&postgres);
                 c.arg("-D")
                     .arg(self.data())
@@ -356,8 +373,7 @@ impl PrivateServer {
     fn answers(&self) -> bool {
         match self.kind {
             Kind::Postgres => {
-                let Ok(isready) = find_binary(&[&format!("{PG_BIN}/pg_isready"), "pg_isready"])
-                else {
+                let Ok(isready) = pg_binary("pg_isready") else {
                     return TcpStream::connect(("127.0.0.1", self.port)).is_ok();
                 };
                 Command::new(isready)
