@@ -9,6 +9,7 @@
 #![allow(dead_code, unused_imports)]
 
 mod private_servers;
+#[cfg(feature = "redis")]
 mod redis_support;
 
 use mtgo_storage::conformance::fixtures::{full_peer, full_session};
@@ -42,6 +43,7 @@ impl Crashable for private_servers::PrivateServer {
     }
 }
 
+#[cfg(feature = "redis")]
 impl Crashable for redis_support::PrivateRedis {
     fn crash(&mut self) {
         self.kill();
