@@ -70,7 +70,10 @@
 //! connection dropped is tried once more on the new connection, so it
 //! succeeds as soon as the server is back. Writes are not retried (a write
 //! whose reply was lost may have been applied): the first write after a
-//! drop may return [`Error::Backend`], and later ones succeed.
+//! drop may return [`Error::Backend`], and later ones succeed. While the
+//! server stays down, each call fails with [`Error::Backend`] after one
+//! round of reconnect attempts ([`default_manager_config`]: about 3 s when
+//! connections are refused).
 //!
 //! # Expiry
 //!
@@ -134,10 +137,34 @@ impl From<RedisError> for Error {
 /// peers (the `redis` crate's own default is 500 ms).
 pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How many times the connection manager of [`open`] and
+/// [`RedisAdapter::connect`] tries to reconnect after the connection
+/// dropped, before the waiting call fails (the `redis` crate's default is 6).
+pub const RECONNECT_RETRIES: usize = 4;
+
+/// The longest pause between two reconnect attempts (the `redis` crate's
+/// default has none: its pauses double from 100 ms to 3.2 s).
+pub const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(1);
+
+/// How long one connection attempt may take (the `redis` crate's default).
+pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// The connection-manager settings [`open`] and [`RedisAdapter::connect`]
-/// use: the `redis` crate's reconnect defaults and [`RESPONSE_TIMEOUT`].
+/// use: [`RESPONSE_TIMEOUT`], [`CONNECTION_TIMEOUT`], and
+/// [`RECONNECT_RETRIES`] attempts with pauses doubling from 100 ms up to
+/// [`RECONNECT_MAX_DELAY`] (with jitter). While the server is down, a call
+/// waits for that round of attempts and then fails with [`Error::Backend`]:
+/// about 3 s when connections are refused (a stopped server), up to about
+/// 8 s when every attempt times out; a read, tried once more after a
+/// dropped connection, may wait two rounds. Pass your own
+/// [`ConnectionManagerConfig`] to [`RedisAdapter::connect_with_config`] for
+/// other bounds.
 pub fn default_manager_config() -> ConnectionManagerConfig {
-    ConnectionManagerConfig::new().set_response_timeout(Some(RESPONSE_TIMEOUT))
+    ConnectionManagerConfig::new()
+        .set_response_timeout(Some(RESPONSE_TIMEOUT))
+        .set_connection_timeout(Some(CONNECTION_TIMEOUT))
+        .set_number_of_retries(RECONNECT_RETRIES)
+        .set_max_delay(RECONNECT_MAX_DELAY)
 }
 
 /// Connects to the Redis server at `url` (`redis://host:port/db`) and
@@ -378,15 +405,19 @@ impl RedisAdapter {
 
     /// Runs a read. When the connection turns out to have dropped (a server
     /// restart, a network failure), the connection manager reconnects and
-    /// the read is tried once more. Writes are never retried: a write whose
-    /// reply was lost may have been applied.
+    /// the read is tried once more. A read that failed because reconnecting
+    /// failed (refused or timed out: the server is still down) is not tried
+    /// again, so it fails after one round of reconnect attempts. Writes are
+    /// never retried: a write whose reply was lost may have been applied.
     async fn read<T, F, Fut>(&self, op: F) -> Result<T>
     where
         F: Fn(Conn) -> Fut,
         Fut: std::future::Future<Output = ::redis::RedisResult<T>>,
     {
         match op(self.conn()?).await {
-            Err(e) if e.is_unrecoverable_error() => {
+            Err(e)
+                if e.is_unrecoverable_error() && !e.is_connection_refusal() && !e.is_timeout() =>
+            {
                 tracing::debug!(error = %e, "redis connection dropped; trying the read again");
                 Ok(op(self.conn()?).await?)
             }

@@ -41,48 +41,23 @@ impl PrivateRedis {
     /// Starts `redis-server` with persistence on (append-only file, fsync
     /// always) plus `extra` arguments, and waits until it answers.
     pub fn start(extra: &[&str]) -> Result<Self, StartError> {
+        Self::start_with(extra, false)
+    }
+
+    /// [`PrivateRedis::start`]; with `remove_on_exit`, the watcher removes
+    /// the server's directory when the test process exits (for a server
+    /// kept in a `static`, never dropped).
+    fn start_with(extra: &[&str], remove_on_exit: bool) -> Result<Self, StartError> {
         let dir = tempfile::tempdir().map_err(|e| StartError(format!("temp dir: {e}")))?;
         let mut server = Self {
             port: free_port(),
             dir,
             extra: extra.iter().map(|s| s.to_string()).collect(),
             child: None,
-            remove_on_exit: false,
+            remove_on_exit,
         };
         server.spawn()?;
         Ok(server)
-    }
-
-    /// Starts a one-node Redis Cluster holding every slot: multi-key
-    /// commands and scripts across slots fail there with CROSSSLOT, as on a
-    /// real cluster. For a server kept in a `static` (never dropped), its
-    /// directory is removed when the test process exits.
-    pub fn start_cluster() -> Result<Self, StartError> {
-        let mut server = Self::start(&["--cluster-enabled", "yes"])?;
-        server.remove_on_exit = true;
-        // Restart the watcher with removal on (the first start had it off).
-        server.restart()?;
-        let mut conn = server.raw();
-        let _: () = redis::cmd("CLUSTER")
-            .arg("ADDSLOTSRANGE")
-            .arg(0)
-            .arg(16383)
-            .query(&mut conn)
-            .map_err(|e| StartError(format!("CLUSTER ADDSLOTSRANGE: {e}")))?;
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let info: String = redis::cmd("CLUSTER")
-                .arg("INFO")
-                .query(&mut conn)
-                .map_err(|e| StartError(format!("CLUSTER INFO: {e}")))?;
-            if info.contains("cluster_state:ok") {
-                return Ok(server);
-            }
-            if Instant::now() > deadline {
-                return Err(StartError(format!("cluster not ok after 15s:\n{info}")));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
     }
 
     pub fn url(&self) -> String {
@@ -183,6 +158,12 @@ impl PrivateRedis {
         self.spawn()
     }
 
+    /// Starts the server after [`PrivateRedis::kill`], on the same port and
+    /// directory (it loads its append-only file).
+    pub fn start_again(&mut self) -> Result<(), StartError> {
+        self.spawn()
+    }
+
     /// A synchronous connection for test assertions.
     pub fn raw(&self) -> redis::Connection {
         redis::Client::open(self.url())
@@ -215,6 +196,193 @@ impl PrivateRedis {
 impl Drop for PrivateRedis {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// A Redis Cluster of private servers: masters holding the 16,384 slots
+/// in equal ranges and replicas, created with `redis-cli --cluster create`.
+/// Dropping it stops every node; a cluster kept in a `static` stops when
+/// the test process exits.
+pub struct PrivateCluster {
+    pub nodes: Vec<PrivateRedis>,
+}
+
+/// `CLUSTER NODES` of one node, parsed: (node id, port, flags, master id,
+/// slot ranges).
+pub struct NodeLine {
+    pub id: String,
+    pub port: u16,
+    pub flags: String,
+    pub master_id: String,
+    pub slots: Vec<(u16, u16)>,
+}
+
+impl PrivateCluster {
+    /// Starts `masters` masters with `replicas` replicas each (a node
+    /// timeout of 2 s) and waits until every node reports the cluster ok and
+    /// every replica is in sync.
+    pub fn start(masters: usize, replicas: usize) -> Result<Self, StartError> {
+        let mut nodes = Vec::new();
+        for _ in 0..masters * (1 + replicas) {
+            nodes.push(PrivateRedis::start_with(
+                &["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"],
+                true,
+            )?);
+        }
+        let mut create = Command::new("redis-cli");
+        create.arg("--cluster").arg("create");
+        for n in &nodes {
+            create.arg(format!("127.0.0.1:{}", n.port));
+        }
+        let out = create
+            .args(["--cluster-replicas", &replicas.to_string(), "--cluster-yes"])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| StartError(format!("cannot run redis-cli: {e}")))?;
+        if !out.status.success() {
+            return Err(StartError(format!(
+                "redis-cli --cluster create failed: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+        let cluster = Self { nodes };
+        cluster.wait_until_ok(Duration::from_secs(30))?;
+        Ok(cluster)
+    }
+
+    /// Waits until every node says `cluster_state:ok`, knows every node,
+    /// and every replica's link to its master is up.
+    pub fn wait_until_ok(&self, timeout: Duration) -> Result<(), StartError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let mut problem = None;
+            for n in &self.nodes {
+                let Ok(mut conn) = redis::Client::open(n.url()).and_then(|c| c.get_connection())
+                else {
+                    problem = Some(format!("node {} unreachable", n.port));
+                    break;
+                };
+                let info: String = redis::cmd("CLUSTER")
+                    .arg("INFO")
+                    .query(&mut conn)
+                    .unwrap_or_default();
+                let known = info
+                    .lines()
+                    .find_map(|l| l.strip_prefix("cluster_known_nodes:"))
+                    .and_then(|v| v.trim().parse::<usize>().ok());
+                let replication: String = redis::cmd("INFO")
+                    .arg("replication")
+                    .query(&mut conn)
+                    .unwrap_or_default();
+                if !info.contains("cluster_state:ok") || known != Some(self.nodes.len()) {
+                    problem = Some(format!("node {}: {info}", n.port));
+                } else if replication.contains("role:slave")
+                    && !replication.contains("master_link_status:up")
+                {
+                    problem = Some(format!("replica {}: {replication}", n.port));
+                }
+                if problem.is_some() {
+                    break;
+                }
+            }
+            match problem {
+                None => return Ok(()),
+                Some(p) if Instant::now() > deadline => {
+                    return Err(StartError(format!(
+                        "cluster not ready after {timeout:?}: {p}"
+                    )));
+                }
+                Some(_) => std::thread::sleep(Duration::from_millis(100)),
+            }
+        }
+    }
+
+    /// Every node's URL (the cluster client's seed list).
+    pub fn urls(&self) -> Vec<String> {
+        self.nodes.iter().map(PrivateRedis::url).collect()
+    }
+
+    /// The node listening on `port`.
+    pub fn node(&self, port: u16) -> &PrivateRedis {
+        self.nodes
+            .iter()
+            .find(|n| n.port == port)
+            .expect("a node of this cluster")
+    }
+
+    /// `CLUSTER NODES` as seen by the node on `port`.
+    pub fn nodes_seen_by(&self, port: u16) -> Vec<NodeLine> {
+        let text: String = redis::cmd("CLUSTER")
+            .arg("NODES")
+            .query(&mut self.node(port).raw())
+            .expect("CLUSTER NODES");
+        text.lines()
+            .filter_map(|line| {
+                let f: Vec<&str> = line.split_whitespace().collect();
+                if f.len() < 8 {
+                    return None;
+                }
+                // ip:port@cport
+                let port = f[1]
+                    .split(['@', ','])
+                    .next()?
+                    .rsplit(':')
+                    .next()?
+                    .parse()
+                    .ok()?;
+                let slots = f[8..]
+                    .iter()
+                    .filter(|s| !s.starts_with('['))
+                    .filter_map(|s| match s.split_once('-') {
+                        Some((a, b)) => Some((a.parse().ok()?, b.parse().ok()?)),
+                        None => s.parse().ok().map(|a| (a, a)),
+                    })
+                    .collect();
+                Some(NodeLine {
+                    id: f[0].to_owned(),
+                    port,
+                    flags: f[2].to_owned(),
+                    master_id: f[3].to_owned(),
+                    slots,
+                })
+            })
+            .collect()
+    }
+
+    /// The slot of `key` (`CLUSTER KEYSLOT`).
+    pub fn slot(&self, key: &str) -> u16 {
+        redis::cmd("CLUSTER")
+            .arg("KEYSLOT")
+            .arg(key)
+            .query(&mut self.nodes[0].raw())
+            .expect("CLUSTER KEYSLOT")
+    }
+
+    /// The port of the master serving `slot`, as seen by the node on
+    /// `seen_by`.
+    pub fn master_of_slot(&self, slot: u16, seen_by: u16) -> u16 {
+        self.nodes_seen_by(seen_by)
+            .into_iter()
+            .find(|n| {
+                n.flags.contains("master") && n.slots.iter().any(|&(a, b)| a <= slot && slot <= b)
+            })
+            .map(|n| n.port)
+            .expect("a master serving the slot")
+    }
+
+    /// The ports of the replicas of the master on `master`.
+    pub fn replicas_of(&self, master: u16) -> Vec<u16> {
+        let seen = self.nodes_seen_by(master);
+        let id = seen
+            .iter()
+            .find(|n| n.port == master)
+            .map(|n| n.id.clone())
+            .expect("the master itself");
+        seen.into_iter()
+            .filter(|n| n.flags.contains("slave") && n.master_id == id)
+            .map(|n| n.port)
+            .collect()
     }
 }
 
