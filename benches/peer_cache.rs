@@ -25,7 +25,9 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
 
-const PEERS: i64 = 10_000;
+mod common;
+
+use common::{PEERS, peers};
 const SESSION: &str = "bench";
 /// Lookups cycle through this many different peers.
 const KEYS: usize = 1_000;
@@ -72,34 +74,6 @@ fn by_phone_sql() -> String {
         "SELECT {COLS} FROM mtgo_peers WHERE session_name = ? AND phone_normalized = ? \
          ORDER BY last_updated DESC, id DESC LIMIT 1"
     )
-}
-
-/// 10,000 peers with realistic values: a username each, a second username
-/// for one in ten, a phone for one in two.
-fn peers() -> Vec<Peer> {
-    (0..PEERS)
-        .map(|i| {
-            let mut p = Peer::new(
-                1_000_000_000 + i * 7,
-                [PeerType::User, PeerType::Chat, PeerType::Channel][(i % 3) as usize],
-                i.wrapping_mul(0x5DEE_CE66D),
-            );
-            p.username = format!("User_Name_{i:05}");
-            if i % 10 == 0 {
-                p.usernames = vec![format!("extra_{i:05}")];
-            }
-            p.first_name = format!("First {i}");
-            p.last_name = "Lastname".into();
-            if i % 2 == 0 {
-                p.phone_number = format!("+1 555 {i:07}");
-            }
-            p.is_bot = i % 17 == 0;
-            p.photo_id = i * 31;
-            p.language = "en".into();
-            p.last_updated = 1_795_000_000 + i;
-            p
-        })
-        .collect()
 }
 
 /// The peers the lookups cycle through (every tenth, with a phone).
