@@ -175,10 +175,10 @@ pub trait ConversationStore: Send + Sync {
     }
 
     /// Deletes every conversation of the session whose `updated_at` is
-    /// strictly before `before` (Unix seconds) and returns how many. The
-    /// built-in backends do it in one statement (SQL, MongoDB) or one
-    /// script (Redis); the default loads the conversations and deletes the
-    /// old ones one by one.
+    /// strictly before `before` (Unix seconds) and returns how many. SQL
+    /// and MongoDB do it in one statement, memory under one lock; the
+    /// default (Redis, custom stores) loads the conversations and deletes
+    /// the old ones one by one.
     ///
     /// # Errors
     /// [`crate::Error::Backend`] when the store fails (with the default,
