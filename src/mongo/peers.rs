@@ -395,7 +395,7 @@ impl PeerStore for MongoAdapter {
         Ok(())
     }
 
-    /// One `deleteMany` with `$in` per chunk of [`DELETE_CHUNK`] ids (a
+    /// One `deleteMany` with `$in` per chunk of 10,000 ids (a
     /// peer's usernames and phone live in its document).
     async fn delete_peers(&self, ids: &[i64]) -> Result<()> {
         let coll = &self.colls()?.peers;

@@ -11,7 +11,7 @@
 //! A new file is created with `auto_vacuum=INCREMENTAL`, so that
 //! [`Adapter::reclaim_space`](crate::Adapter::reclaim_space) (run by
 //! [`crate::prune`]) can give the pages freed by deletes back to the file
-//! system with an incremental vacuum ([`reclaim`]).
+//! system with an incremental vacuum.
 
 use super::OrmAdapter;
 use crate::error::{Error, Result};
