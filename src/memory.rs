@@ -749,6 +749,11 @@ impl Adapter for MemoryAdapter {
         Ok(())
     }
 
+    /// Nothing to give back: deleted records are freed at once.
+    async fn reclaim_space(&self) -> Result<()> {
+        self.ready()
+    }
+
     /// Marks every handle of this store closed: later calls are
     /// [`Error::Closed`]. The data is dropped with the last handle.
     async fn close(&self) -> Result<()> {

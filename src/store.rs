@@ -431,16 +431,19 @@ pub trait Adapter: SessionStore + PeerStore {
     /// crate made new files `auto_vacuum=INCREMENTAL` is converted once
     /// (`PRAGMA auto_vacuum=INCREMENTAL` and a full `VACUUM`, which rewrites
     /// the file and needs as much free disk as it takes). An in-memory
-    /// SQLite database and the other backends (PostgreSQL, MariaDB,
-    /// MongoDB and Redis reuse or reclaim freed space themselves) have
-    /// nothing to do: the default is `Ok(())`. It works on the whole
-    /// database, not only the handle's session name.
+    /// SQLite database, memory and the other backends (PostgreSQL,
+    /// MariaDB, MongoDB and Redis reuse or reclaim freed space themselves)
+    /// have nothing to do: they only refuse a closed store. The default
+    /// reads the session once (so that a closed store answers
+    /// [`crate::Error::Closed`], as after `close` every call must) and does
+    /// nothing else. It works on the whole database, not only the handle's
+    /// session name.
     ///
     /// # Errors
     /// [`crate::Error::Backend`] when the store fails;
     /// [`crate::Error::Closed`] after [`close`](Self::close).
     async fn reclaim_space(&self) -> Result<()> {
-        Ok(())
+        self.load_session().await.map(drop)
     }
 
     /// Closes the store's connections. Later calls on any handle sharing
