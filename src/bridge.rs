@@ -319,6 +319,12 @@ impl<A: Adapter> ConversationStore for AdapterStorage<A> {
             .restore_conversation(conversation)
             .await
     }
+
+    async fn delete_conversations_idle_since(&self, before: i64) -> Result<u64> {
+        self.conversation_store("delete_conversations_idle_since")?
+            .delete_conversations_idle_since(before)
+            .await
+    }
 }
 
 #[crate::observe::observed]

@@ -237,6 +237,22 @@ impl PeerStore for MemoryAdapter {
         });
         Ok(())
     }
+
+    /// Under one lock.
+    async fn delete_peers(&self, ids: &[i64]) -> Result<()> {
+        self.ready()?;
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.write(|d| {
+            for id in ids {
+                if let Some(old) = d.peers.remove(id) {
+                    d.unindex(&old);
+                }
+            }
+        });
+        Ok(())
+    }
 }
 
 #[crate::observe::observed]
@@ -286,6 +302,16 @@ impl ConversationStore for MemoryAdapter {
             )
         });
         Ok(())
+    }
+
+    /// Under one lock.
+    async fn delete_conversations_idle_since(&self, before: i64) -> Result<u64> {
+        self.ready()?;
+        Ok(self.write(|d| {
+            let count = d.conversations.len();
+            d.conversations.retain(|_, c| c.updated_at >= before);
+            (count - d.conversations.len()) as u64
+        }))
     }
 }
 
@@ -721,6 +747,11 @@ impl Adapter for MemoryAdapter {
             }
         });
         Ok(())
+    }
+
+    /// Nothing to give back: deleted records are freed at once.
+    async fn reclaim_space(&self) -> Result<()> {
+        self.ready()
     }
 
     /// Marks every handle of this store closed: later calls are

@@ -3,9 +3,14 @@
 //! [`spawn_dedup_pruning`] prunes dedup keys on a schedule.
 //!
 //! Built on the store traits only (one implementation for every backend):
-//! it reads the peers and conversations of the session and deletes the old
-//! ones one by one, so it is a maintenance task for a quiet moment, not a
-//! hot path.
+//! it reads the peers of the session to pick the old ones, deletes them in
+//! one [`delete_peers`](crate::PeerStore::delete_peers) call, deletes idle
+//! conversations with
+//! [`delete_conversations_idle_since`](crate::ConversationStore::delete_conversations_idle_since),
+//! and then gives the freed space back
+//! ([`reclaim_space`](Adapter::reclaim_space): on SQLite an incremental
+//! vacuum, so the file shrinks). A maintenance task for a quiet moment,
+//! not a hot path.
 
 use crate::error::Result;
 use crate::store::Adapter;
@@ -56,12 +61,15 @@ pub struct PruneCounts {
 /// counts; with `dry_run` it only counts. An adapter without a
 /// conversation or update-state store is skipped for those kinds (counted
 /// 0); peers with references are kept only when the adapter has a
-/// reference store to ask.
+/// reference store to ask. When something was removed, it ends with
+/// [`Adapter::reclaim_space`] (on SQLite an incremental vacuum of the whole
+/// file, so the file shrinks; nothing on the other backends).
 ///
 /// # Errors
-/// [`crate::Error::Backend`] when the store fails (what was deleted before
-/// stays deleted); [`crate::Error::Unsupported`] in a dry run over a store
-/// that cannot list its dedup keys.
+/// [`crate::Error::Backend`] when the store fails, reclaiming space
+/// included (what was deleted before stays deleted);
+/// [`crate::Error::Unsupported`] in a dry run over a store that cannot
+/// list its dedup keys.
 pub async fn prune(
     adapter: &dyn Adapter,
     policy: &PrunePolicy,
@@ -79,31 +87,36 @@ pub async fn prune(
                 .collect(),
             None => HashSet::new(),
         };
-        for peer in adapter.load_peers().await? {
-            let keep = peer.last_updated >= before
-                || peer.is_self == Some(true)
-                || (self_id != 0 && peer.id == self_id)
-                || referenced.contains(&peer.id);
-            if keep {
-                continue;
-            }
-            if !dry_run {
-                adapter.delete_peer(peer.id).await?;
-            }
-            counts.peers += 1;
+        let old: Vec<i64> = adapter
+            .load_peers()
+            .await?
+            .iter()
+            .filter(|peer| {
+                let keep = peer.last_updated >= before
+                    || peer.is_self == Some(true)
+                    || (self_id != 0 && peer.id == self_id)
+                    || referenced.contains(&peer.id);
+                !keep
+            })
+            .map(|peer| peer.id)
+            .collect();
+        if !dry_run {
+            adapter.delete_peers(&old).await?;
         }
+        counts.peers = old.len() as u64;
     }
     if let (Some(before), Some(store)) = (policy.conversations_idle_since, adapter.conversations())
     {
-        for c in store.load_conversations().await? {
-            if c.updated_at >= before {
-                continue;
-            }
-            if !dry_run {
-                store.delete_conversation(c.chat_id, c.user_id).await?;
-            }
-            counts.conversations += 1;
-        }
+        counts.conversations = if dry_run {
+            store
+                .load_conversations()
+                .await?
+                .iter()
+                .filter(|c| c.updated_at < before)
+                .count() as u64
+        } else {
+            store.delete_conversations_idle_since(before).await?
+        };
     }
     if let (Some(before), Some(store)) = (policy.dedup_keys_older_than, adapter.update_state()) {
         counts.dedup_keys = if dry_run {
@@ -116,6 +129,9 @@ pub async fn prune(
         } else {
             store.prune_dedup_keys(before).await?
         };
+    }
+    if !dry_run && counts != PruneCounts::default() {
+        adapter.reclaim_space().await?;
     }
     Ok(counts)
 }

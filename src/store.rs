@@ -110,6 +110,26 @@ pub trait PeerStore: Send + Sync {
     /// # Errors
     /// [`crate::Error::Backend`] when the store fails.
     async fn delete_peer(&self, id: i64) -> Result<()>;
+
+    /// Removes many peers with their username and phone entries, as
+    /// [`delete_peer`](Self::delete_peer) does for each. Absent ids and
+    /// repeated ids are skipped; an empty slice is `Ok(())`. The built-in
+    /// backends delete in chunks, each one statement or script (SQL: one
+    /// transaction for the whole call, all of it or nothing; MongoDB: one
+    /// `deleteMany` per chunk; Redis: one script per chunk, all in one
+    /// `MULTI`; memory: one lock). The default calls `delete_peer` for each
+    /// id.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails; on a backend
+    /// without transactions the peers deleted before the failure stay
+    /// deleted.
+    async fn delete_peers(&self, ids: &[i64]) -> Result<()> {
+        for &id in ids {
+            self.delete_peer(id).await?;
+        }
+        Ok(())
+    }
 }
 
 /// Conversation state for the conversations plugin.
@@ -152,6 +172,26 @@ pub trait ConversationStore: Send + Sync {
     async fn restore_conversation(&self, conversation: &Conversation) -> Result<()> {
         let _ = conversation;
         Err(crate::Error::unsupported("restore_conversation", "custom"))
+    }
+
+    /// Deletes every conversation of the session whose `updated_at` is
+    /// strictly before `before` (Unix seconds) and returns how many. SQL
+    /// and MongoDB do it in one statement, memory under one lock; the
+    /// default (Redis, custom stores) loads the conversations and deletes
+    /// the old ones one by one.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails (with the default,
+    /// what was deleted before stays deleted).
+    async fn delete_conversations_idle_since(&self, before: i64) -> Result<u64> {
+        let mut deleted = 0;
+        for c in self.load_conversations().await? {
+            if c.updated_at < before {
+                self.delete_conversation(c.chat_id, c.user_id).await?;
+                deleted += 1;
+            }
+        }
+        Ok(deleted)
     }
 }
 
@@ -384,6 +424,28 @@ pub trait Adapter: SessionStore + PeerStore {
         ))
     }
 
+    /// Gives the space freed by deletes back to the operating system, where
+    /// the backend keeps it otherwise; [`crate::prune`] calls it after it
+    /// removed something. SQLite files run an incremental vacuum (`PRAGMA
+    /// incremental_vacuum`), so the file shrinks; a file created before the
+    /// crate made new files `auto_vacuum=INCREMENTAL` is converted once
+    /// (`PRAGMA auto_vacuum=INCREMENTAL` and a full `VACUUM`, which rewrites
+    /// the file and needs as much free disk as it takes). An in-memory
+    /// SQLite database, memory and the other backends (PostgreSQL,
+    /// MariaDB, MongoDB and Redis reuse or reclaim freed space themselves)
+    /// have nothing to do: they only refuse a closed store. The default
+    /// reads the session once (so that a closed store answers
+    /// [`crate::Error::Closed`], as after `close` every call must) and does
+    /// nothing else. It works on the whole database, not only the handle's
+    /// session name.
+    ///
+    /// # Errors
+    /// [`crate::Error::Backend`] when the store fails;
+    /// [`crate::Error::Closed`] after [`close`](Self::close).
+    async fn reclaim_space(&self) -> Result<()> {
+        self.load_session().await.map(drop)
+    }
+
     /// Closes the store's connections. Later calls on any handle sharing
     /// them return [`crate::Error::Closed`] at once (never data, a panic or a
     /// hang). Closing twice is `Ok(())`.
@@ -431,6 +493,9 @@ macro_rules! forward_stores {
             async fn delete_peer(&self, id: i64) -> Result<()> {
                 (**self).delete_peer(id).await
             }
+            async fn delete_peers(&self, ids: &[i64]) -> Result<()> {
+                (**self).delete_peers(ids).await
+            }
         }
 
         #[async_trait]
@@ -470,6 +535,9 @@ macro_rules! forward_stores {
             }
             async fn save_session_records(&self, records: &SessionRecords) -> Result<()> {
                 (**self).save_session_records(records).await
+            }
+            async fn reclaim_space(&self) -> Result<()> {
+                (**self).reclaim_space().await
             }
             async fn close(&self) -> Result<()> {
                 (**self).close().await

@@ -341,6 +341,9 @@ impl<A: Adapter> PeerStore for Counting<A> {
     async fn delete_peer(&self, id: i64) -> Result<()> {
         self.inner.delete_peer(id).await
     }
+    async fn delete_peers(&self, ids: &[i64]) -> Result<()> {
+        self.inner.delete_peers(ids).await
+    }
 }
 
 #[async_trait]
@@ -374,6 +377,9 @@ impl<A: Adapter> Adapter for Counting<A> {
     }
     async fn purge_session(&self) -> Result<()> {
         self.inner.purge_session().await
+    }
+    async fn reclaim_space(&self) -> Result<()> {
+        self.inner.reclaim_space().await
     }
     async fn close(&self) -> Result<()> {
         self.inner.close().await

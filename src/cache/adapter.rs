@@ -341,6 +341,14 @@ impl<A: Adapter> PeerStore for CachedAdapter<A> {
         write.commit();
         Ok(())
     }
+
+    /// Evicts the ids, then deletes them in the inner adapter in one call.
+    async fn delete_peers(&self, ids: &[i64]) -> Result<()> {
+        let write = self.cache.begin_delete_many(ids);
+        self.inner.delete_peers(ids).await?;
+        write.commit();
+        Ok(())
+    }
 }
 
 #[crate::observe::observed]
@@ -405,6 +413,11 @@ impl<A: Adapter> Adapter for CachedAdapter<A> {
     /// Forwarded: the records hold no peer, so the cache is unchanged.
     async fn save_session_records(&self, records: &crate::SessionRecords) -> Result<()> {
         self.inner.save_session_records(records).await
+    }
+
+    /// Forwarded: the cache holds no freed space.
+    async fn reclaim_space(&self) -> Result<()> {
+        self.inner.reclaim_space().await
     }
 
     /// Closes the inner adapter and forgets every cached entry of every

@@ -158,10 +158,18 @@ impl SessionCache {
     /// Starts deleting the peer `id`: its slot and the index entries naming
     /// it go (in a complete cache those keys become unknown).
     pub(crate) fn begin_delete(&self, id: i64) -> PendingWrite<'_> {
+        self.begin_delete_many(std::slice::from_ref(&id))
+    }
+
+    /// [`begin_delete`](Self::begin_delete) of many ids at once (one write
+    /// in flight for all of them).
+    pub(crate) fn begin_delete_many(&self, ids: &[i64]) -> PendingWrite<'_> {
         let mut store = self.write();
         let start = start_write(&mut store);
-        if let Some(pos) = store.position(id) {
-            store.remove_slot(pos, true);
+        for &id in ids {
+            if let Some(pos) = store.position(id) {
+                store.remove_slot(pos, true);
+            }
         }
         drop(store);
         PendingWrite {

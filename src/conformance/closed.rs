@@ -41,9 +41,16 @@ pub async fn closed_store_refuses_every_call(adapter: Arc<dyn Adapter>) {
         refused("get_peer_by_phone", h.get_peer_by_phone("15550000001")).await;
         refused("load_peers", h.load_peers()).await;
         refused("delete_peer", h.delete_peer(1)).await;
+        refused("delete_peers", h.delete_peers(&[1, 2])).await;
+        refused("reclaim_space", h.reclaim_space()).await;
         refused("session_names", h.session_names()).await;
         if let Some(c) = h.conversations() {
             refused("load_conversations", c.load_conversations()).await;
+            refused(
+                "delete_conversations_idle_since",
+                c.delete_conversations_idle_since(1),
+            )
+            .await;
         }
         if let Some(d) = h.dc_auth() {
             refused("load_all_dc_auth", d.load_all_dc_auth()).await;

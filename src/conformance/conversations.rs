@@ -123,3 +123,36 @@ pub async fn conversation_restore_keeps_times(adapter: Arc<dyn Adapter>) {
     );
     assert_eq!(store.load_conversations().await.unwrap(), vec![conv]);
 }
+
+/// `delete_conversations_idle_since` deletes the session's conversations
+/// whose `updated_at` is before the time (not those at or after it, not
+/// another session's) and returns how many.
+pub async fn conversations_idle_deleted_in_one_call(adapter: Arc<dyn Adapter>) {
+    let other_handle = adapter.session(&format!("{}-other", adapter.session_name()));
+    let store = store(adapter.conversations(), "conversations");
+    let other = super::store(other_handle.conversations(), "conversations");
+    let at = |chat_id: i64, updated_at: i64| Conversation {
+        created_at: 10,
+        updated_at,
+        ..conversation(chat_id, 1, 0)
+    };
+    for (chat_id, updated_at) in [(1, 100), (2, 499), (3, 500), (4, 900)] {
+        store
+            .restore_conversation(&at(chat_id, updated_at))
+            .await
+            .unwrap();
+    }
+    other.restore_conversation(&at(1, 100)).await.unwrap();
+
+    assert_eq!(store.delete_conversations_idle_since(500).await.unwrap(), 2);
+    let left: Vec<i64> = store
+        .load_conversations()
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.chat_id)
+        .collect();
+    assert_eq!(left, vec![3, 4]);
+    assert_eq!(other.load_conversations().await.unwrap(), vec![at(1, 100)]);
+    assert_eq!(store.delete_conversations_idle_since(500).await.unwrap(), 0);
+}

@@ -386,6 +386,76 @@ pub async fn delete_peer_removes_it_everywhere(adapter: Arc<dyn Adapter>) {
     adapter.delete_peer(gone.id).await.unwrap();
 }
 
+/// `delete_peers` removes every listed peer from id, username and phone
+/// lookups and from `load_peers`, skipping absent and repeated ids, in a
+/// call of more ids than one chunk of any backend; other peers and the
+/// same ids in another session stay; an empty slice is `Ok` and removes
+/// nothing.
+pub async fn delete_peers_removes_many(adapter: Arc<dyn Adapter>) {
+    let other: Arc<dyn Adapter> =
+        Arc::from(adapter.session(&format!("{}-other", adapter.session_name())));
+    // Spread over the chunks of a call of 2,500 ids (backends chunk by
+    // 1,000 or more); a few peers keep the case fast on a simple adapter.
+    let ids = [1, 2, 3, 999, 1_000, 1_001, 1_002, 2_000, 2_499, 2_500];
+    let peers: Vec<Peer> = ids.iter().map(|&id| full_peer(id)).collect();
+    adapter.save_peers(&peers).await.unwrap();
+    other.save_peers(&peers[..3]).await.unwrap();
+
+    adapter.delete_peers(&[]).await.unwrap();
+    assert_eq!(adapter.load_peers().await.unwrap(), peers);
+
+    // Every id from 1 to 2,500 but 2 and 2,499, plus absent and repeated
+    // ids.
+    let mut gone: Vec<i64> = (1..=2_500).filter(|id| ![2, 2_499].contains(id)).collect();
+    gone.extend([9_999_999, 1, 3, -5]);
+    adapter.delete_peers(&gone).await.unwrap();
+
+    let kept = [full_peer(2), full_peer(2_499)];
+    assert_eq!(adapter.load_peers().await.unwrap(), kept.to_vec());
+    for id in [1, 3, 999, 1_000, 1_001, 1_002, 2_000, 2_500] {
+        let peer = full_peer(id);
+        assert_eq!(adapter.get_peer(id).await.unwrap(), None, "peer {id}");
+        assert_eq!(
+            adapter.get_peer_by_username(&peer.username).await.unwrap(),
+            None,
+            "username of peer {id}"
+        );
+        assert_eq!(
+            adapter
+                .get_peer_by_username(&peer.usernames[1])
+                .await
+                .unwrap(),
+            None,
+            "additional username of peer {id}"
+        );
+        assert_eq!(
+            adapter.get_peer_by_phone(&peer.phone_number).await.unwrap(),
+            None,
+            "phone of peer {id}"
+        );
+    }
+    for peer in &kept {
+        assert_eq!(
+            adapter.get_peer_by_username(&peer.username).await.unwrap(),
+            Some(peer.clone())
+        );
+        assert_eq!(
+            adapter.get_peer_by_phone(&peer.phone_number).await.unwrap(),
+            Some(peer.clone())
+        );
+    }
+    // The other session keeps its peers with the same ids.
+    assert_eq!(other.load_peers().await.unwrap(), peers[..3].to_vec());
+    assert_eq!(
+        other.get_peer_by_username("user_1").await.unwrap(),
+        Some(full_peer(1))
+    );
+
+    // Deleting them again is a no-op.
+    adapter.delete_peers(&gone).await.unwrap();
+    assert_eq!(adapter.load_peers().await.unwrap(), kept.to_vec());
+}
+
 /// An empty batch is `Ok` and writes nothing.
 pub async fn save_peers_empty_batch_is_ok(adapter: Arc<dyn Adapter>) {
     adapter.save_peers(&[]).await.unwrap();

@@ -290,6 +290,10 @@ impl<A: Adapter> PeerStore for EncryptedAdapter<A> {
     async fn delete_peer(&self, id: i64) -> Result<()> {
         self.inner.delete_peer(id).await
     }
+
+    async fn delete_peers(&self, ids: &[i64]) -> Result<()> {
+        self.inner.delete_peers(ids).await
+    }
 }
 
 #[crate::observe::observed]
@@ -430,6 +434,13 @@ impl<A: Adapter> ConversationStore for EncryptedAdapter<A> {
             Some(sealed) => store.restore_conversation(&sealed).await,
             None => store.restore_conversation(conversation).await,
         }
+    }
+
+    /// Forwarded: `updated_at` is not sealed.
+    async fn delete_conversations_idle_since(&self, before: i64) -> Result<u64> {
+        self.inner_conversations("delete_conversations_idle_since")?
+            .delete_conversations_idle_since(before)
+            .await
     }
 }
 
@@ -587,6 +598,11 @@ impl<A: Adapter> Adapter for EncryptedAdapter<A> {
     /// secret.
     async fn purge_session(&self) -> Result<()> {
         self.inner.purge_session().await
+    }
+
+    /// Forwarded: vacuuming reads and writes no secret.
+    async fn reclaim_space(&self) -> Result<()> {
+        self.inner.reclaim_space().await
     }
 
     /// Each record sealed as its own store method seals it, then the whole

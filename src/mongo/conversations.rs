@@ -103,4 +103,14 @@ impl ConversationStore for MongoAdapter {
             .await?;
         docs.iter().map(conversation_from).collect()
     }
+
+    /// One `deleteMany` on `updated_at`.
+    async fn delete_conversations_idle_since(&self, before: i64) -> Result<u64> {
+        let deleted = self
+            .colls()?
+            .conversations
+            .delete_many(doc! { SESSION: &self.name, "updated_at": { "$lt": before } })
+            .await?;
+        Ok(deleted.deleted_count)
+    }
 }

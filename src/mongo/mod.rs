@@ -406,6 +406,11 @@ impl Adapter for MongoAdapter {
         self.save_records(records).await
     }
 
+    /// Nothing to do: the server reuses the space of deleted documents.
+    async fn reclaim_space(&self) -> Result<()> {
+        self.colls().map(drop)
+    }
+
     /// Marks every handle of this adapter closed (later calls are
     /// [`Error::Closed`]); if [`open`] made the client, shuts it down too.
     async fn close(&self) -> Result<()> {

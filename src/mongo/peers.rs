@@ -383,7 +383,21 @@ impl PeerStore for MongoAdapter {
             .await?;
         Ok(())
     }
+
+    /// One `deleteMany` with `$in` per chunk of 10,000 ids (a
+    /// peer's usernames and phone live in its document).
+    async fn delete_peers(&self, ids: &[i64]) -> Result<()> {
+        let coll = &self.colls()?.peers;
+        for chunk in ids.chunks(DELETE_CHUNK) {
+            coll.delete_many(doc! { SESSION: &self.name, "id": { "$in": chunk.to_vec() } })
+                .await?;
+        }
+        Ok(())
+    }
 }
+
+/// Ids per `deleteMany` of `delete_peers` (about 140 KB of filter).
+const DELETE_CHUNK: usize = 10_000;
 
 #[cfg(test)]
 mod tests {

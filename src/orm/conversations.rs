@@ -2,14 +2,17 @@
 
 use super::OrmAdapter;
 use super::statement::{
-    delete_by, find_by, find_by_primary_key, primary_key, row_values, text, upsert, upsert_all,
+    delete_by, find_by, find_by_primary_key, primary_key, row_values, slot, text, upsert,
+    upsert_all,
 };
 use crate::error::Result;
 use crate::store::ConversationStore;
 use crate::{Conversation, unix_now};
 use async_trait::async_trait;
 use mtgo_storage_entity::conversations::{Column, Entity, Model};
-use sea_orm::{DbBackend, QueryOrder, QueryTrait, Statement};
+use sea_orm::{
+    ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QueryTrait, Statement,
+};
 
 /// The statements of this table, in one backend's dialect.
 pub(super) struct Sql {
@@ -19,6 +22,8 @@ pub(super) struct Sql {
     load: String,
     delete: String,
     load_all: String,
+    /// The delete of the session's conversations idle since a time.
+    delete_idle: String,
 }
 
 impl Sql {
@@ -35,6 +40,13 @@ impl Sql {
                 &find_by::<Entity>(&[Column::SessionName])
                     .order_by_asc(Column::ChatId)
                     .order_by_asc(Column::UserId)
+                    .into_query(),
+            ),
+            delete_idle: text(
+                backend,
+                &Entity::delete_many()
+                    .filter(Column::SessionName.eq(slot()))
+                    .filter(Column::UpdatedAt.lt(slot()))
                     .into_query(),
             ),
         }
@@ -126,5 +138,16 @@ impl ConversationStore for OrmAdapter {
         crate::limits::check_conversation(c)?;
         self.run(self.restore_conversation_statement(c)).await?;
         Ok(())
+    }
+
+    /// One `DELETE ... WHERE updated_at < ?`.
+    async fn delete_conversations_idle_since(&self, before: i64) -> Result<u64> {
+        Ok(self
+            .exec(
+                &self.inner.conversations.delete_idle,
+                vec![self.session_value(), before.into()],
+            )
+            .await?
+            .rows_affected())
     }
 }

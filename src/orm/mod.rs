@@ -606,6 +606,17 @@ impl Adapter for OrmAdapter {
         self.save_records(records).await
     }
 
+    /// SQLite: an incremental vacuum (see `sqlite::reclaim`); an
+    /// in-memory SQLite database, PostgreSQL and MariaDB: nothing.
+    async fn reclaim_space(&self) -> Result<()> {
+        self.ready()?;
+        #[cfg(feature = "sqlite")]
+        if let Some(pool) = self.sqlite_pool() {
+            return sqlite::reclaim(pool).await;
+        }
+        Ok(())
+    }
+
     /// Closes the connection pool; later calls on any handle sharing it
     /// are [`Error::Closed`].
     async fn close(&self) -> Result<()> {

@@ -204,6 +204,19 @@ fn delete_usernames(backend: DbBackend, rows: usize) -> String {
     )
 }
 
+/// The delete of `rows` peers of one session (their usernames go with
+/// [`delete_usernames`]).
+fn delete_peers(backend: DbBackend, rows: usize) -> String {
+    use peers::Column as P;
+    text(
+        backend,
+        &peers::Entity::delete_many()
+            .filter(P::SessionName.eq(slot()))
+            .filter(P::Id.is_in(std::iter::repeat_n(slot(), rows)))
+            .into_query(),
+    )
+}
+
 /// The insert of `rows` username rows.
 fn insert_usernames(backend: DbBackend, rows: usize) -> String {
     text(backend, &insert::<peer_usernames::Entity>(rows))
@@ -421,6 +434,36 @@ impl OrmAdapter {
             .await?;
         txn.commit().await
     }
+
+    /// `delete_peers` in one transaction: per chunk of [`PEER_CHUNK`] ids,
+    /// one delete of the peers and one of their usernames.
+    async fn delete_peers_once(&self, ids: &[i64]) -> std::result::Result<(), DbErr> {
+        let inner = &*self.inner;
+        let backend = inner.backend;
+        let txn = inner.db.begin().await?;
+        let session = self.session_value();
+        for chunk in ids.chunks(PEER_CHUNK) {
+            let n = chunk.len();
+            let mut values: Vec<Value> = Vec::with_capacity(n + 1);
+            values.push(session.clone());
+            values.extend(chunk.iter().map(|id| Value::from(*id)));
+            let sql = inner
+                .texts
+                .get(StatementKind::DeletePeers, n, || delete_peers(backend, n));
+            txn.execute_raw(Statement::from_sql_and_values(
+                backend,
+                &*sql,
+                values.clone(),
+            ))
+            .await?;
+            let sql = inner.texts.get(StatementKind::DeleteUsernames, n, || {
+                delete_usernames(backend, n)
+            });
+            txn.execute_raw(Statement::from_sql_and_values(backend, &*sql, values))
+                .await?;
+        }
+        txn.commit().await
+    }
 }
 
 /// The additional usernames as the JSON array the `usernames` column holds.
@@ -521,6 +564,21 @@ impl PeerStore for OrmAdapter {
     async fn delete_peer(&self, id: i64) -> Result<()> {
         self.ready()?;
         retry(|| self.delete_peer_once(id))
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    /// One transaction; ids sorted and deduplicated first, so concurrent
+    /// calls lock rows in one order.
+    async fn delete_peers(&self, ids: &[i64]) -> Result<()> {
+        self.ready()?;
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        retry(|| self.delete_peers_once(&ids))
             .await
             .map_err(|e| self.err(e))
     }

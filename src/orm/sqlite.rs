@@ -7,11 +7,18 @@
 //! connections; a new file is created readable and writable by its owner
 //! only (`0600`), since it holds auth keys. SQLite itself is compiled into
 //! the driver: no system library is needed.
+//!
+//! A new file is created with `auto_vacuum=INCREMENTAL`, so that
+//! [`Adapter::reclaim_space`](crate::Adapter::reclaim_space) (run by
+//! [`crate::prune`]) can give the pages freed by deletes back to the file
+//! system with an incremental vacuum.
 
 use super::OrmAdapter;
 use crate::error::{Error, Result};
 use sea_orm::SqlxSqliteConnector;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteAutoVacuum, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -138,6 +145,10 @@ fn create_private(path: &Path) -> Result<()> {
 }
 
 async fn open_file(options: SqliteConnectOptions) -> Result<OrmAdapter> {
+    // Takes effect only on a file without tables yet (a new one): SQLite
+    // fixes the mode when the first table is created. `sqlx` sets it before
+    // `journal_mode`, as SQLite needs.
+    let options = options.auto_vacuum(SqliteAutoVacuum::Incremental);
     finish(file_pool(options).await?).await
 }
 
@@ -178,4 +189,62 @@ async fn finish(pool: sqlx::SqlitePool) -> Result<OrmAdapter> {
     let adapter = OrmAdapter::new(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool));
     adapter.migrate().await?;
     Ok(adapter)
+}
+
+/// `PRAGMA auto_vacuum` value of incremental mode.
+const AUTO_VACUUM_INCREMENTAL: i64 = 2;
+
+/// Gives the free pages of the SQLite database behind `pool` back to the
+/// file system: `PRAGMA incremental_vacuum`, then a WAL checkpoint that
+/// truncates the file (in WAL mode the main file shrinks only when the
+/// moved pages are checkpointed). A file whose `auto_vacuum` is not
+/// incremental (created before the crate set it) is converted first,
+/// once: `PRAGMA auto_vacuum=INCREMENTAL` and a full `VACUUM`, which
+/// rewrites the file. An in-memory database is left alone.
+///
+/// # Errors
+/// [`Error::Backend`] when a statement fails (a `VACUUM` needs no other
+/// connection writing and free disk for a copy of the database).
+pub(super) async fn reclaim(pool: &sqlx::SqlitePool) -> Result<()> {
+    use sqlx::Row;
+    let mut conn = pool.acquire().await.map_err(err)?;
+    let databases = sqlx::query("PRAGMA database_list")
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(err)?;
+    let in_memory = databases.iter().any(|row| {
+        row.try_get::<String, _>("name").ok().as_deref() == Some("main")
+            && row
+                .try_get::<String, _>("file")
+                .unwrap_or_default()
+                .is_empty()
+    });
+    if in_memory {
+        return Ok(());
+    }
+    let mode: i64 = sqlx::query_scalar("PRAGMA auto_vacuum")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(err)?;
+    if mode == AUTO_VACUUM_INCREMENTAL {
+        // Each step frees a page; the statement must run to its end.
+        sqlx::query("PRAGMA incremental_vacuum")
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(err)?;
+    } else {
+        sqlx::query("PRAGMA auto_vacuum = INCREMENTAL")
+            .execute(&mut *conn)
+            .await
+            .map_err(err)?;
+        sqlx::query("VACUUM")
+            .execute(&mut *conn)
+            .await
+            .map_err(err)?;
+    }
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(err)?;
+    Ok(())
 }

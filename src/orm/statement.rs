@@ -225,6 +225,8 @@ pub(crate) enum StatementKind {
     DeleteUsernames,
     /// `save_peers`: the insert of a chunk's usernames.
     InsertUsernames,
+    /// `delete_peers`: the delete of a chunk of peers.
+    DeletePeers,
     /// `load_updates`: the queue's first rows, up to a limit.
     LoadUpdates,
     /// `save_server_salts`: the insert of a DC's salts.

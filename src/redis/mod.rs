@@ -525,6 +525,11 @@ impl Adapter for RedisAdapter {
         self.save_records(records).await
     }
 
+    /// Nothing to do: Redis frees deleted keys itself.
+    async fn reclaim_space(&self) -> Result<()> {
+        self.conn().map(drop)
+    }
+
     /// Marks the adapter and every handle sharing its connection closed:
     /// later operations return [`Error::Closed`]. The connection itself is
     /// released when the last handle is dropped. Closing twice is `Ok(())`.

@@ -2,8 +2,8 @@
 //! maintained by the Lua scripts of [`super::scripts`].
 
 use super::scripts::{
-    DELETE_PEER, LOAD_PEERS, LOOKUP, SAVE_GUARDED_PEERS, SAVE_GUARDED_PEERS_SRC, SAVE_PEERS,
-    SAVE_PEERS_SRC,
+    DELETE_PEER, DELETE_PEERS, DELETE_PEERS_SRC, LOAD_PEERS, LOOKUP, SAVE_GUARDED_PEERS,
+    SAVE_GUARDED_PEERS_SRC, SAVE_PEERS, SAVE_PEERS_SRC,
 };
 use super::{BACKEND, PEER_CHUNK, RedisAdapter, corrupt_json, keys};
 use crate::error::{Error, Result};
@@ -265,6 +265,41 @@ impl PeerStore for RedisAdapter {
             .arg(id)
             .invoke_async(&mut conn)
             .await?;
+        Ok(())
+    }
+
+    /// One script call per chunk of [`PEER_CHUNK`] ids, each removing the
+    /// peers with their index entries; several chunks go in one
+    /// `MULTI`/`EXEC` (one round trip, all or nothing). Every key is under
+    /// the session's hash tag: one cluster slot.
+    async fn delete_peers(&self, ids: &[i64]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.conn()?;
+        let ids_key = self.keys.peer_ids();
+        let base = self.keys.base();
+        if ids.len() <= PEER_CHUNK {
+            let mut invocation = DELETE_PEERS.key(&ids_key);
+            invocation.arg(base);
+            for id in ids {
+                invocation.arg(id);
+            }
+            let _: i64 = invocation.invoke_async(&mut conn).await?;
+            return Ok(());
+        }
+        let mut pipe = ::redis::pipe();
+        pipe.atomic();
+        for chunk in ids.chunks(PEER_CHUNK) {
+            pipe.cmd("EVAL")
+                .arg(DELETE_PEERS_SRC)
+                .arg(1)
+                .arg(&ids_key)
+                .arg(base)
+                .arg(chunk)
+                .ignore();
+        }
+        let _: () = pipe.query_async(&mut conn).await?;
         Ok(())
     }
 }

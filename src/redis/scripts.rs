@@ -167,6 +167,30 @@ return 0
     )
 });
 
+/// Deletes many peers and their index entries, as [`DELETE_PEER`] for
+/// each. `KEYS[1]` the peer id set; `ARGV[1]` the key base; `ARGV[2..]` the
+/// ids. Returns how many were there.
+pub(crate) const DELETE_PEERS_SRC: &str = r#"#!lua
+local base = ARGV[1]
+local deleted = 0
+for i = 2, #ARGV do
+  local id = ARGV[i]
+  local pkey = base .. 'peer:' .. id
+  local old = redis.call('HGET', pkey, 'ix')
+  if old then
+    for _, k in ipairs(cjson.decode(old)) do
+      redis.call('SREM', base .. k, id)
+    end
+  end
+  deleted = deleted + redis.call('DEL', pkey)
+  redis.call('SREM', KEYS[1], id)
+end
+return deleted
+"#;
+
+/// [`DELETE_PEERS_SRC`] as a script (`EVALSHA`, loaded once).
+pub(crate) static DELETE_PEERS: LazyLock<Script> = LazyLock::new(|| Script::new(DELETE_PEERS_SRC));
+
 /// The JSON of every peer in a username or phone index set. `KEYS[1]` the
 /// index set; `ARGV[1]` the key base; `ARGV[2]` the index key's suffix.
 /// Ids whose peer expired, or whose peer no longer lists this index entry

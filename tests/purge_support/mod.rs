@@ -97,6 +97,9 @@ impl<A: Adapter> PeerStore for Purging<A> {
     async fn delete_peer(&self, id: i64) -> Result<()> {
         self.inner.delete_peer(id).await
     }
+    async fn delete_peers(&self, ids: &[i64]) -> Result<()> {
+        self.inner.delete_peers(ids).await
+    }
 }
 
 #[async_trait]
@@ -133,6 +136,9 @@ impl<A: Adapter> Adapter for Purging<A> {
     }
     async fn purge_session(&self) -> Result<()> {
         self.inner.purge_session().await
+    }
+    async fn reclaim_space(&self) -> Result<()> {
+        self.inner.reclaim_space().await
     }
     async fn save_session_records(&self, records: &mtgo_storage::SessionRecords) -> Result<()> {
         self.inner.save_session_records(records).await
