@@ -50,7 +50,7 @@ async fn race(a: Arc<dyn Adapter>, b: Arc<dyn Adapter>) {
                 // the other is not scheduled, or lose them all while the
                 // holder is preempted (seen: wins [1000, 0]).
                 if lease.acquire_lease(&me, LONG).await.unwrap() {
-                    wins += hold(&*lease, &me, &holders).await;
+                    wins += hold(lease, &me, &holders).await;
                 }
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }

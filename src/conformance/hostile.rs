@@ -90,13 +90,7 @@ pub async fn hostile_session_names_are_isolated(adapter: Arc<dyn Adapter>) {
     }
     let mut expected = names.clone();
     expected.sort();
-    let listed: Vec<String> = adapter
-        .session_names()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|n| n.starts_with(&base))
-        .collect();
+    let listed: Vec<String> = super::session_names_from(&*adapter, &base).await;
     assert_eq!(listed, expected);
     // Deleting one leaves its look-alikes.
     handles[0].delete_session().await.unwrap();

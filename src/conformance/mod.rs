@@ -61,6 +61,13 @@ pub use update_state::*;
 
 use crate::Adapter;
 
+/// The session names `adapter` lists that start with `base`, in the order
+/// `session_names` gives them.
+pub(crate) async fn session_names_from(adapter: &dyn Adapter, base: &str) -> Vec<String> {
+    let names = adapter.session_names().await.expect("session_names");
+    names.into_iter().filter(|n| n.starts_with(base)).collect()
+}
+
 /// The optional store, or a panic saying the adapter lacks it.
 pub(crate) fn store<'a, S: ?Sized>(store: Option<&'a S>, what: &str) -> &'a S {
     store.unwrap_or_else(|| {

@@ -72,13 +72,7 @@ pub async fn session_names_lists_saved_sessions(adapter: Arc<dyn Adapter>) {
         .save_peer(&crate::Peer::new(1, crate::PeerType::User, 1))
         .await
         .unwrap();
-    let names: Vec<String> = adapter
-        .session_names()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|n| n.starts_with(&base))
-        .collect();
+    let names: Vec<String> = super::session_names_from(&*adapter, &base).await;
     assert_eq!(names, vec![format!("{base}-a"), format!("{base}-b")]);
 }
 
